@@ -1,0 +1,581 @@
+"""`AzureAIImageEmbeddings`: the LangChain embeddings class."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, overload
+from urllib.parse import urlsplit
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from typing_extensions import Self
+
+from langchain_azure_image_embeddings.batch_preparation import RequestOptions
+from langchain_azure_image_embeddings.credentials import default_scopes
+from langchain_azure_image_embeddings.drivers import CallPlan, classify_lazily, run_async, run_sync
+
+from langchain_azure_image_embeddings.exchange import ExchangePolicy
+from langchain_azure_image_embeddings.image_preparation import ImageLimits
+from langchain_azure_image_embeddings.image_sources import ImagePolicy, check_image_source_policy
+from langchain_azure_image_embeddings.inputs import ImageItem, Item, classify
+from langchain_azure_image_embeddings.results import CallResults, Outcome
+from langchain_azure_image_embeddings.retry import RetrySettings
+from langchain_azure_image_embeddings.runtime import Runtime
+from langchain_azure_image_embeddings.transport import AsyncTransport, TransportSettings
+from langchain_azure_image_embeddings.usage import UsageTotals, active_trackers, track
+
+__all__ = ["AzureAIImageEmbeddings"]
+
+_ENDPOINT_ENV = ("AZURE_INFERENCE_ENDPOINT", "AZURE_AI_INFERENCE_ENDPOINT")
+_CREDENTIAL_ENV = ("AZURE_INFERENCE_CREDENTIAL", "AZURE_AI_INFERENCE_CREDENTIAL")
+_DEFAULT_LIMITS = ImageLimits()
+
+InputTypeChoice = Literal["document", "query"] | str | None
+
+
+class AzureAIImageEmbeddings(BaseModel, Embeddings):
+    """Embeddings for images, image+text pairs and text on Azure AI Foundry models.
+
+    Images and image+text pairs go to ``POST /images/embeddings``, texts to
+    ``POST /embeddings`` of the same deployment, so text queries can search
+    images (Cohere-embed-v3-english/multilingual, Cohere embed-v-4-0).
+    ``embed_documents`` and ``embed_query`` send the ``document`` and
+    ``query`` input types; ``embed_image(uris)`` is what Chroma's
+    ``add_images`` and ``similarity_search_by_image`` call.
+
+    Setup:
+        Install the package and point it at a deployment (or at the bundled
+        emulator, ``python -m langchain_azure_image_embeddings.emulator``):
+
+        .. code-block:: bash
+
+            pip install -U langchain-azure-image-embeddings
+            export AZURE_INFERENCE_ENDPOINT="https://<resource>.services.ai.azure.com/models"
+            export AZURE_INFERENCE_CREDENTIAL="<key>"   # or leave unset for Entra ID
+
+    Key init args — embedding params:
+        model: str | None
+            Deployment name, e.g. ``"Cohere-embed-v3-english"``.
+        dimensions: int | None
+            Output dimensions (embed-v-4-0: 256, 512, 1024 or 1536).
+        document_input_type / query_input_type: str | None
+            ``input_type`` sent for documents and queries (``None``: not sent).
+        model_kwargs: dict
+            Extra model parameters, sent with ``extra-parameters: pass-through``.
+
+    Key init args — client params:
+        endpoint: str
+            Defaults to ``AZURE_INFERENCE_ENDPOINT``.
+        credential: str | SecretStr | AzureKeyCredential | TokenCredential | None
+            Defaults to ``AZURE_INFERENCE_CREDENTIAL``, else ``DefaultAzureCredential``.
+        max_concurrency: int
+            Requests in flight at most (sync and async).
+        max_retries: int
+            Retries of 408, 429, 5xx, dropped connections and timeouts.
+        timeout: float
+            Read timeout in seconds.
+
+    Key init args — image params:
+        image_roots: list[Path] | None
+            Folders from which image paths given as strings may be read.
+        allow_remote_images: bool
+            Whether ``http(s)`` image URLs may be fetched (SSRF-checked).
+        max_image_bytes / max_image_pixels: int
+            What is sent is downscaled and re-encoded to fit these.
+
+    Instantiate:
+        .. code-block:: python
+
+            from langchain_azure_image_embeddings import AzureAIImageEmbeddings
+
+            embeddings = AzureAIImageEmbeddings(
+                model="Cohere-embed-v3-english",
+                image_roots=["./photos"],
+            )
+
+    Embed single text:
+        .. code-block:: python
+
+            vector = embeddings.embed_query("a cat on a sofa")
+            vector[:3]
+
+        .. code-block:: python
+
+            [0.0123, -0.0456, 0.0789]
+
+    Embed multiple texts:
+        .. code-block:: python
+
+            vectors = embeddings.embed_documents(["a caption", "another caption"])
+            len(vectors), len(vectors[0])
+
+        .. code-block:: python
+
+            (2, 1024)
+
+    Embed images:
+        .. code-block:: python
+
+            from pathlib import Path
+            from langchain_azure_image_embeddings import ImageInput
+
+            vectors = embeddings.embed_image(uris=["./photos/cat.jpg"])
+            pairs = embeddings.embed_images(
+                [ImageInput(image=Path("photos/dog.png"), text="a dog")]
+            )
+
+    Async:
+        .. code-block:: python
+
+            vector = await embeddings.aembed_query("a cat")
+            vectors = await embeddings.aembed_image(uris=["./photos/cat.jpg"])
+    """
+
+    model_config = ConfigDict(
+        arbitrary_types_allowed=True,
+        extra="forbid",
+        populate_by_name=True,
+        protected_namespaces=(),
+        validate_assignment=False,
+    )
+
+    endpoint: str | None = Field(default_factory=from_env(list(_ENDPOINT_ENV), default=None))
+    """The endpoint, e.g. ``https://<resource>.services.ai.azure.com/models``.
+
+    Defaults to ``AZURE_INFERENCE_ENDPOINT``, else ``AZURE_AI_INFERENCE_ENDPOINT``."""
+    credential: Any = Field(default_factory=secret_from_env(list(_CREDENTIAL_ENV), default=None))
+    """A key (``str``, ``SecretStr``, ``AzureKeyCredential``) or a ``TokenCredential``
+    (sync or async). Defaults to ``AZURE_INFERENCE_CREDENTIAL``, else
+    ``AZURE_AI_INFERENCE_CREDENTIAL``, else ``DefaultAzureCredential`` (created lazily)."""
+    model: str | None = None
+    """Deployment name, sent as ``model`` in every request body."""
+    api_version: str = "2025-04-01"
+    """The API version (the GA ``2025-04-01``; the SDK's own default is deprecated)."""
+    credential_scopes: list[str] | None = None
+    """Entra ID scopes; by default chosen by host (see the docs)."""
+    dimensions: PositiveInt | None = None
+    """Output dimensions, passed through (a model that refuses answers 422)."""
+    encoding_format: Literal["float", "base64"] = "float"
+    """How vectors travel: JSON floats, or base64 little-endian float32 (decoded here)."""
+    document_input_type: str | None = "document"
+    """``input_type`` sent by ``embed_documents``, ``embed_image`` and ``embed_images``."""
+    query_input_type: str | None = "query"
+    """``input_type`` sent by ``embed_query``."""
+    input_type_fallback: bool = True
+    """On a 422 naming ``input_type``: retry once without it, remember, and warn."""
+    images_per_request: PositiveInt = 1
+    """Images (or image+text pairs) per request; Cohere-embed-v3 takes one."""
+    texts_per_request: PositiveInt = 96
+    """Texts per request."""
+    max_concurrency: PositiveInt = 8
+    """Requests in flight at most, in sync and async code alike."""
+    image_roots: list[Path] | None = None
+    """Folders from which image paths given as strings may be read (symlinks resolved)."""
+    allow_remote_images: bool = False
+    """Whether ``http(s)`` image URLs may be fetched (SSRF-checked)."""
+    allowed_remote_hosts: list[str] = Field(default_factory=list)
+    """Hosts that may be fetched even when they resolve to private or loopback addresses."""
+    max_image_bytes: PositiveInt = _DEFAULT_LIMITS.max_image_bytes
+    """Largest image sent, in bytes; larger images are downscaled and re-encoded."""
+    max_image_pixels: PositiveInt = _DEFAULT_LIMITS.max_pixels
+    """Pixel budget of an image sent; larger images are downscaled."""
+    max_retries: NonNegativeInt = 6
+    """Retries after the first attempt of a request."""
+    max_retry_after: NonNegativeFloat = 60.0
+    """Longest wait the service may ask for with ``Retry-After``; longer fails at once."""
+    timeout: PositiveFloat = 60.0
+    """Read timeout in seconds."""
+    connect_timeout: PositiveFloat = 10.0
+    """Connect timeout in seconds."""
+    show_progress_bar: bool = False
+    """Show a tqdm progress bar (install the ``progress`` extra)."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra model parameters, sent in the body with ``extra-parameters: pass-through``."""
+    client_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra keyword arguments for the SDK clients (e.g. ``connection_verify``)."""
+
+    _runtime: Runtime = PrivateAttr(default_factory=Runtime)
+
+    @field_validator("credential", mode="before")
+    @classmethod
+    def _key_as_secret(cls, value: Any) -> Any:
+        return SecretStr(value) if isinstance(value, str) else value
+
+    @field_validator("image_roots", mode="before")
+    @classmethod
+    def _roots_as_list(cls, value: Any) -> Any:
+        if isinstance(value, (str, Path)):
+            return [value]
+        return value
+
+    @model_validator(mode="after")
+    def _check_endpoint(self) -> Self:
+        if not self.endpoint:
+            raise ValueError(
+                "no endpoint: pass endpoint=... or set AZURE_INFERENCE_ENDPOINT, e.g. "
+                "https://<resource>.services.ai.azure.com/models (or the emulator's endpoint)"
+            )
+        parts = urlsplit(self.endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"endpoint {self.endpoint!r} is not an http(s) URL; expected e.g. "
+                "https://<resource>.services.ai.azure.com/models"
+            )
+        return self
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Map of the secret fields to the environment variables that hold them."""
+        return {"credential": "AZURE_INFERENCE_CREDENTIAL"}
+
+    # ------------------------------------------------------------------ usage
+
+    @property
+    def usage(self) -> UsageTotals:
+        """Token usage reported by the service over this instance's life."""
+        return self._runtime.usage
+
+    @staticmethod
+    def track_usage() -> contextlib.AbstractContextManager[UsageTotals]:
+        """Count the usage of the calls made inside a ``with`` block.
+
+        Returns:
+            A context manager yielding :class:`UsageTotals` for the block.
+
+        Example:
+            .. code-block:: python
+
+                with embeddings.track_usage() as usage:
+                    embeddings.embed_documents(["a", "b"])
+                print(usage.total_tokens)
+        """
+        return track()
+
+    # -------------------------------------------------------- LangChain API
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:  # type: ignore[override]
+        """Embed documents: texts, image data URLs, ``ImageInput`` pairs and other images.
+
+        A plain string is text (never a file path or URL); image data URLs and
+        non-string image inputs (``ImageInput``, bytes, ``Path``, PIL images,
+        content blocks) are images. Sends ``input_type="document"``.
+
+        Args:
+            texts: The inputs, in any mix of text and image forms.
+
+        Returns:
+            One vector per input, in input order.
+        """
+        return self._embed(texts, strings_are_images=False, input_type=self.document_input_type)
+
+    def embed_query(self, text: str) -> list[float]:  # type: ignore[override]
+        """Embed a query: text (never read as a path or URL) or an image.
+
+        Sends ``input_type="query"``.
+
+        Args:
+            text: The query text, an image data URL, or any non-string image input.
+
+        Returns:
+            The query's vector.
+        """
+        return self._embed([text], strings_are_images=False, input_type=self.query_input_type)[0]
+
+    def embed_image(self, uris: list[str]) -> list[list[float]]:
+        """Embed images given as references, as Chroma's ``add_images`` calls it.
+
+        Args:
+            uris: Image references: data URLs, local paths or ``file://`` URIs
+                (inside ``image_roots``), ``http(s)`` URLs (with
+                ``allow_remote_images``), or any non-string image input.
+
+        Returns:
+            One vector per image, in input order.
+        """
+        return self._embed(uris, strings_are_images=True, input_type=self.document_input_type)
+
+    @overload
+    def embed_images(
+        self,
+        inputs: Iterable[Any],
+        *,
+        input_type: InputTypeChoice = ...,
+        errors: Literal["raise"] = ...,
+    ) -> list[list[float]]: ...
+
+    @overload
+    def embed_images(
+        self,
+        inputs: Iterable[Any],
+        *,
+        input_type: InputTypeChoice = ...,
+        errors: Literal["return"],
+    ) -> list[Outcome]: ...
+
+    def embed_images(
+        self,
+        inputs: Iterable[Any],
+        *,
+        input_type: InputTypeChoice = "document",
+        errors: Literal["raise", "return"] = "raise",
+    ) -> list[list[float]] | list[Outcome]:
+        """Embed images and image+text pairs, from any iterable (consumed lazily).
+
+        Args:
+            inputs: Images in any accepted form (strings are image references),
+                and ``ImageInput`` pairs. Generators are consumed as the work
+                proceeds, so memory stays bounded.
+            input_type: ``"document"`` or ``"query"`` (mapped through
+                ``document_input_type`` / ``query_input_type``), another value
+                sent as given, or ``None`` to send none.
+            errors: ``"raise"`` (default) raises after the call if any input
+                failed, with every vector obtained attached to the error;
+                ``"return"`` returns, in input order, each vector or the
+                :class:`ImageInputError` / :class:`EmbeddingServiceError` of
+                the input that failed.
+
+        Returns:
+            One vector (or, with ``errors="return"``, one outcome) per input.
+        """
+        results = self._run_sync(inputs, True, self._input_type(input_type))
+        return results.in_order() if errors == "return" else results.vectors_or_raise()
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:  # type: ignore[override]
+        """Async :meth:`embed_documents`, on the SDK's async client."""
+        results = await self._run_async(texts, False, self.document_input_type)
+        return results.vectors_or_raise()
+
+    async def aembed_query(self, text: str) -> list[float]:  # type: ignore[override]
+        """Async :meth:`embed_query`, on the SDK's async client."""
+        results = await self._run_async([text], False, self.query_input_type)
+        return results.vectors_or_raise()[0]
+
+    async def aembed_image(self, uris: list[str]) -> list[list[float]]:
+        """Async :meth:`embed_image`, on the SDK's async client."""
+        results = await self._run_async(uris, True, self.document_input_type)
+        return results.vectors_or_raise()
+
+    @overload
+    async def aembed_images(
+        self,
+        inputs: Iterable[Any],
+        *,
+        input_type: InputTypeChoice = ...,
+        errors: Literal["raise"] = ...,
+    ) -> list[list[float]]: ...
+
+    @overload
+    async def aembed_images(
+        self,
+        inputs: Iterable[Any],
+        *,
+        input_type: InputTypeChoice = ...,
+        errors: Literal["return"],
+    ) -> list[Outcome]: ...
+
+    async def aembed_images(
+        self,
+        inputs: Iterable[Any],
+        *,
+        input_type: InputTypeChoice = "document",
+        errors: Literal["raise", "return"] = "raise",
+    ) -> list[list[float]] | list[Outcome]:
+        """Async :meth:`embed_images`, on the SDK's async client."""
+        results = await self._run_async(inputs, True, self._input_type(input_type))
+        return results.in_order() if errors == "return" else results.vectors_or_raise()
+
+    # ------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        """Close the sync client and any credential this instance created.
+
+        The instance stays usable: a new client is created on the next call.
+        """
+        self._runtime.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        """Open an async client shared by the async calls inside the block."""
+        if self._runtime.session_transport is None:
+            self._runtime.session_transport = self._runtime.async_transport(
+                self._transport_settings(), self.credential
+            )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the async client opened by ``async with``, and the sync client."""
+        transport, self._runtime.session_transport = self._runtime.session_transport, None
+        if transport is not None:
+            await transport.aclose()
+        self.close()
+
+    # ------------------------------------------------------------- internals
+
+    def _input_type(self, choice: InputTypeChoice) -> str | None:
+        if choice == "document":
+            return self.document_input_type
+        if choice == "query":
+            return self.query_input_type
+        return choice
+
+    def _transport_settings(self) -> TransportSettings:
+        assert self.endpoint is not None
+        scopes = self.credential_scopes
+        if scopes is None:
+            scopes = default_scopes(self.endpoint)
+        return TransportSettings(
+            endpoint=self.endpoint,
+            api_version=self.api_version,
+            pool_size=self.max_concurrency,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.timeout,
+            credential_scopes=scopes,
+            client_kwargs=self.client_kwargs,
+        )
+
+    def _image_policy(self) -> ImagePolicy:
+        roots = None
+        if self.image_roots is not None:
+            roots = tuple(Path(root).expanduser().resolve() for root in self.image_roots)
+        return ImagePolicy(
+            image_roots=roots,
+            allow_remote_images=self.allow_remote_images,
+            allowed_remote_hosts=frozenset(host.lower() for host in self.allowed_remote_hosts),
+        )
+
+    def _plan(self, input_type: str | None, on_progress: Callable[[int], None] | None) -> CallPlan:
+        options = RequestOptions(
+            model=self.model,
+            input_type=input_type,
+            dimensions=self.dimensions,
+            encoding_format=None if self.encoding_format == "float" else self.encoding_format,
+            model_kwargs=self.model_kwargs,
+            image_policy=self._image_policy(),
+            image_limits=ImageLimits(
+                max_image_bytes=self.max_image_bytes, max_pixels=self.max_image_pixels
+            ),
+        )
+        policy = ExchangePolicy(
+            retry=RetrySettings(max_retries=self.max_retries, max_retry_after=self.max_retry_after),
+            input_type_fallback=self.input_type_fallback,
+            memory=self._runtime.memory,
+            model=self.model,
+        )
+        return CallPlan(
+            options=options,
+            policy=policy,
+            max_concurrency=self.max_concurrency,
+            images_per_request=self.images_per_request,
+            texts_per_request=self.texts_per_request,
+            on_progress=on_progress,
+        )
+
+    def _classifier(self, strings_are_images: bool, policy: ImagePolicy) -> Callable[[Any], Item]:
+        def classify_one(value: Any) -> Item:
+            item = classify(value, strings_are_images=strings_are_images)
+            if isinstance(item, ImageItem):
+                check_image_source_policy(item.source, policy)
+            return item
+
+        return classify_one
+
+    @contextlib.contextmanager
+    def _call(
+        self, inputs: Iterable[Any], strings_are_images: bool, input_type: str | None
+    ) -> Iterator[tuple[CallPlan, Iterable[tuple[int, Item]], CallResults]]:
+        """Set up one call: its plan, its classified inputs, its results, and usage."""
+        trackers = active_trackers()
+        results = CallResults()
+        with _progress_bar(self.show_progress_bar, inputs) as on_progress:
+            plan = self._plan(input_type, on_progress)
+            classify_one = self._classifier(strings_are_images, plan.options.image_policy)
+            items: Iterable[tuple[int, Item]] = classify_lazily(inputs, classify_one, results)
+            if isinstance(inputs, Sequence):
+                items = list(items)  # every policy error is found before any request
+            yield plan, items, results
+        for totals in (self._runtime.usage, *trackers):
+            totals.add(results.usage)
+
+    def _run_sync(
+        self, inputs: Iterable[Any], strings_are_images: bool, input_type: str | None
+    ) -> CallResults:
+        with self._call(inputs, strings_are_images, input_type) as (plan, items, results):
+            transport = self._runtime.sync_transport(self._transport_settings(), self.credential)
+            run_sync(plan, items, results, transport)
+        return results
+
+    async def _run_async(
+        self, inputs: Iterable[Any], strings_are_images: bool, input_type: str | None
+    ) -> CallResults:
+        with self._call(inputs, strings_are_images, input_type) as (plan, items, results):
+            shared = self._runtime.session_transport
+            transport: AsyncTransport = shared or self._runtime.async_transport(
+                self._transport_settings(), self.credential
+            )
+            preparer = ThreadPoolExecutor(plan.max_concurrency, "azure-image-prep")
+            try:
+                await run_async(plan, items, results, transport, preparer)
+            finally:
+                preparer.shutdown(wait=False, cancel_futures=True)
+                if transport is not shared:
+                    await asyncio.shield(transport.aclose())
+        return results
+
+    def _embed(
+        self, inputs: Sequence[Any], *, strings_are_images: bool, input_type: str | None
+    ) -> list[list[float]]:
+        return self._run_sync(inputs, strings_are_images, input_type).vectors_or_raise()
+
+
+@contextlib.contextmanager
+def _progress_bar(enabled: bool, inputs: Iterable[Any]) -> Iterator[Callable[[int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as error:
+        raise ImportError(
+            "show_progress_bar=True needs tqdm: pip install 'langchain-azure-image-embeddings[progress]'"
+        ) from error
+    total = len(inputs) if isinstance(inputs, Sequence) else None
+    with tqdm(total=total, unit="input") as bar:
+        yield bar.update
+
+

@@ -1,0 +1,121 @@
+"""Turning failed attempts into :class:`EmbeddingServiceError` with a useful message (pure)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_azure_image_embeddings.errors import EmbeddingServiceError
+from langchain_azure_image_embeddings.outcomes import HttpOutcome
+from langchain_azure_image_embeddings.retry import retry_after_seconds
+
+__all__ = ["ServiceErrorBody", "names_input_type", "parse_error_body", "service_error"]
+
+_MAX_MESSAGE_CHARS = 500
+
+_HINTS: dict[int, str] = {
+    400: "The request was refused as malformed; check `model`, `dimensions` and `model_kwargs`",
+    401: "Check the key or token credential (AZURE_INFERENCE_CREDENTIAL) and that it belongs "
+    "to this endpoint",
+    403: "The credential is valid but has no access; an Entra ID principal needs the "
+    "'Cognitive Services User' role on the resource",
+    404: "Check the endpoint (for Foundry it ends with /models, e.g. "
+    "https://<resource>.services.ai.azure.com/models) and the deployment name `model`",
+    405: "The endpoint does not offer this route; check the endpoint URL",
+    413: "The request is too large for the service; lower `max_image_bytes` or `images_per_request`",
+    422: "The model does not support a parameter or value sent (see the message); "
+    "check `dimensions`, `encoding_format` and the input types",
+    429: "The deployment's rate limit was hit; lower `max_concurrency` or set "
+    "`requests_per_minute`, or raise the deployment's quota",
+}
+
+_FAILURE_HINTS: dict[str, str] = {
+    "connect": "Check the endpoint URL (AZURE_INFERENCE_ENDPOINT) and that it is reachable",
+    "timeout": "The service did not answer in time; raise `timeout` if requests are large",
+    "connection": "The connection was dropped; this is usually transient",
+    "credential": "The credential could not produce a token; check the Azure identity "
+    "configuration (for example `az login`, or a key in AZURE_INFERENCE_CREDENTIAL)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceErrorBody:
+    """The parts of an error body that matter to a user."""
+
+    code: str | None
+    message: str | None
+    raw: Any
+
+
+def parse_error_body(body: bytes) -> ServiceErrorBody:
+    """Read an Azure error body in any of its documented shapes.
+
+    Handles ``{"error": {"code", "message"}}``, the flat
+    ``{"code", "message", "detail"}`` form, ``{"detail": [...]}`` and plain text.
+
+    Args:
+        body: The response body.
+
+    Returns:
+        The code and message found (either may be ``None``).
+    """
+    try:
+        document: Any = json.loads(body) if body else None
+    except ValueError:
+        text = body.decode("utf-8", "replace").strip()
+        return ServiceErrorBody(None, text[:_MAX_MESSAGE_CHARS] or None, None)
+    if not isinstance(document, dict):
+        return ServiceErrorBody(None, None, document)
+    source = document.get("error") if isinstance(document.get("error"), dict) else document
+    code = source.get("code")
+    message = source.get("message")
+    if message is None and "detail" in document:
+        message = json.dumps(document["detail"])[:_MAX_MESSAGE_CHARS]
+    return ServiceErrorBody(
+        None if code is None else str(code),
+        None if message is None else str(message)[:_MAX_MESSAGE_CHARS],
+        document,
+    )
+
+
+def names_input_type(outcome: HttpOutcome) -> bool:
+    """Return whether a 422 answer is about the ``input_type`` parameter.
+
+    Args:
+        outcome: A failed attempt.
+
+    Returns:
+        ``True`` when the error's ``detail``/``loc``, code or message names ``input_type``.
+    """
+    return outcome.status == 422 and b"input_type" in outcome.body
+
+
+def service_error(
+    outcome: HttpOutcome, *, attempts: int, hint: str | None = None
+) -> EmbeddingServiceError:
+    """Build the error a user sees for a failed request.
+
+    Args:
+        outcome: The last attempt.
+        attempts: How many attempts were made.
+        hint: What to do about it, when the caller knows better than the status.
+
+    Returns:
+        An :class:`EmbeddingServiceError` with status, service code and message.
+    """
+    if outcome.status is None:
+        return EmbeddingServiceError(
+            outcome.detail or f"the request failed ({outcome.failure})",
+            attempts=attempts,
+            hint=hint or _FAILURE_HINTS.get(outcome.failure or ""),
+        )
+    parsed = parse_error_body(outcome.body)
+    return EmbeddingServiceError(
+        parsed.message or f"the service answered HTTP {outcome.status} with no message",
+        status_code=outcome.status,
+        error_code=parsed.code or outcome.headers.get("x-ms-error-code"),
+        retry_after=retry_after_seconds(outcome.headers),
+        attempts=attempts,
+        hint=hint or _HINTS.get(outcome.status),
+    )

@@ -1,0 +1,213 @@
+"""The exceptions that reach users of this package.
+
+Every failure a caller can act on is one of these types: bad input is an
+:class:`ImageInputError` (a :class:`ValueError`), an error answered by the
+endpoint is an :class:`EmbeddingServiceError`, and a call in which some inputs
+failed while others were embedded is an :class:`EmbeddingBatchError`, which
+carries the vectors that were obtained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["EmbeddingBatchError", "EmbeddingServiceError", "ImageInputError"]
+
+_MAX_SOURCE_CHARS = 80
+
+
+def describe_source(text: str, limit: int = _MAX_SOURCE_CHARS) -> str:
+    """Return a short, safe description of an input string for error messages.
+
+    Data URLs are reduced to their media type and length, so that no image
+    content ever reaches a log line or an exception text; other strings are
+    shortened to ``limit`` characters.
+
+    Args:
+        text: The input as the caller gave it.
+        limit: The longest description returned.
+
+    Returns:
+        A printable description of at most about ``limit`` characters.
+    """
+    if text.startswith("data:"):
+        header, _, payload = text.partition(",")
+        return f"{header[:40]},<{len(payload)} chars>"
+    printable = text.encode("unicode_escape").decode("ascii")
+    if len(printable) <= limit:
+        return repr(printable)
+    return repr(printable[: limit - 3] + "...")
+
+
+class ImageInputError(ValueError):
+    """An input could not be used: unreadable, not an image, too large, or not allowed.
+
+    When several inputs of one call fail, :attr:`failures` holds each error
+    by position and :attr:`embeddings` every vector that was obtained.
+
+    Attributes:
+        position: The input's index in the call (``None`` when not known).
+        source: A short, safe description of where the input came from
+            (never file contents, never a whole data URL).
+        reason: Why it was refused, in words that say what to change.
+    """
+
+    def __init__(self, reason: str, *, position: int | None = None, source: str | None = None):
+        self.reason = reason
+        self.position = position
+        self.source = source
+        self.failures: dict[int, Exception] = {}
+        self.embeddings: list[list[float] | None] | None = None
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        where = "input" if self.position is None else f"input {self.position}"
+        if self.source:
+            where = f"{where} ({self.source})"
+        return f"{where}: {self.reason}"
+
+    def at(self, position: int) -> ImageInputError:
+        """Return a copy of this error that names ``position``.
+
+        Args:
+            position: The input's index in the caller's call.
+
+        Returns:
+            A new :class:`ImageInputError` with the same reason and source.
+        """
+        error = ImageInputError(self.reason, position=position, source=self.source)
+        error.__cause__ = self.__cause__
+        return error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_input_error, (self.reason, self.position, self.source), self.__dict__)
+
+
+def _rebuild_input_error(reason: str, position: int | None, source: str | None) -> ImageInputError:
+    return ImageInputError(reason, position=position, source=source)
+
+
+class EmbeddingServiceError(RuntimeError):
+    """The endpoint answered with an error, or could not be reached, after any retries.
+
+    The message never contains the key, a bearer token, or image data.
+
+    Attributes:
+        status_code: The HTTP status, or ``None`` when no answer arrived
+            (connection refused, reset, timeout).
+        error_code: The service's error code (for example ``"parameter_not_supported"``).
+        message: The service's message, or a description of the transport failure.
+        retry_after: Seconds the service asked to wait, when it said so.
+        attempts: How many HTTP attempts were made for the failing request.
+        failures: When raised for a whole call, each failed input's error by position.
+        embeddings: When raised for a whole call, every vector obtained, in
+            input order, ``None`` where the input failed.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        error_code: str | None = None,
+        retry_after: float | None = None,
+        attempts: int = 1,
+        hint: str | None = None,
+    ):
+        self.message = message
+        self.status_code = status_code
+        self.error_code = error_code
+        self.retry_after = retry_after
+        self.attempts = attempts
+        self.hint = hint
+        self.failures: dict[int, Exception] = {}
+        self.embeddings: list[list[float] | None] | None = None
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        parts = []
+        if self.status_code is not None:
+            parts.append(f"HTTP {self.status_code}")
+        if self.error_code:
+            parts.append(f"({self.error_code})")
+        head = " ".join(parts)
+        text = f"{head}: {self.message}" if head else self.message
+        if self.attempts > 1:
+            text += f" [after {self.attempts} attempts]"
+        if self.hint:
+            text += f". {self.hint}"
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_service_error,
+            (
+                self.message,
+                self.status_code,
+                self.error_code,
+                self.retry_after,
+                self.attempts,
+                self.hint,
+            ),
+            self.__dict__,
+        )
+
+
+def _rebuild_service_error(
+    message: str,
+    status_code: int | None,
+    error_code: str | None,
+    retry_after: float | None,
+    attempts: int,
+    hint: str | None,
+) -> EmbeddingServiceError:
+    return EmbeddingServiceError(
+        message,
+        status_code=status_code,
+        error_code=error_code,
+        retry_after=retry_after,
+        attempts=attempts,
+        hint=hint,
+    )
+
+
+class EmbeddingBatchError(ValueError):
+    """Some inputs of a call failed; the others were embedded and are kept here.
+
+    Raised by the LangChain methods when any input fails. Nothing that was
+    embedded is lost: :attr:`embeddings` holds every vector obtained, in input
+    order, with ``None`` where the input failed.
+
+    Attributes:
+        failures: The error of each failed input, by position.
+        embeddings: One entry per input: its vector, or ``None`` where it failed.
+    """
+
+    def __init__(
+        self,
+        failures: Mapping[int, Exception],
+        embeddings: Sequence[list[float] | None],
+    ):
+        self.failures = dict(sorted(failures.items()))
+        self.embeddings = list(embeddings)
+        super().__init__(self._compose())
+
+    @property
+    def positions(self) -> list[int]:
+        """The positions of the inputs that failed, in order."""
+        return list(self.failures)
+
+    def _compose(self) -> str:
+        total = len(self.embeddings)
+        lines = [
+            f"{len(self.failures)} of {total} inputs failed "
+            f"(positions {', '.join(map(str, self.positions[:20]))}"
+            f"{', ...' if len(self.failures) > 20 else ''}); "
+            f"{total - len(self.failures)} were embedded and are in .embeddings"
+        ]
+        lines.extend(f"  {error}" for error in list(self.failures.values())[:20])
+        return "\n".join(lines)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (EmbeddingBatchError, (self.failures, self.embeddings))

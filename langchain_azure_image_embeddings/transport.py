@@ -1,0 +1,269 @@
+"""The transport seam: the only module that imports ``azure.ai.inference``.
+
+It builds the SDK's clients (sync on ``requests``, async on ``aiohttp``) with
+the SDK's own retries switched off (retries are decided in :mod:`.exchange`),
+bounded timeouts, connection pools sized to the concurrency and a network
+trace that never logs secrets or image payloads, and it sends requests through
+the SDK pipeline with ``send_request``, returning plain
+:class:`~langchain_azure_image_embeddings.outcomes.HttpOutcome` values.
+
+Microsoft announced the retirement of ``azure-ai-inference`` and of the
+``/models`` API for 2026-08-26: a successor transport would replace this module
+and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    ServiceRequestError,
+    ServiceResponseError,
+    ServiceResponseTimeoutError,
+)
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import AsyncRetryPolicy, RetryPolicy, SansIOHTTPPolicy
+from azure.core.rest import HttpRequest
+
+from langchain_azure_image_embeddings._version import __version__
+from langchain_azure_image_embeddings.outcomes import FailureKind, HttpOutcome
+from langchain_azure_image_embeddings.wire import EmbeddingsBody
+
+__all__ = ["AsyncTransport", "SyncTransport", "TransportSettings"]
+
+_trace_logger = logging.getLogger("langchain_azure_image_embeddings.http")
+_SECRET_HEADERS = frozenset(
+    {"authorization", "api-key", "ocp-apim-subscription-key", "x-ms-authorization-auxiliary"}
+)
+_MAX_DETAIL_CHARS = 300
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    """How to reach the endpoint.
+
+    Attributes:
+        endpoint: The base URL, e.g. ``https://<resource>.services.ai.azure.com/models``.
+        api_version: Sent as the ``api-version`` query parameter.
+        pool_size: Connections kept per client (the concurrency bound).
+        connect_timeout: Seconds to establish a connection.
+        read_timeout: Seconds to wait for data of an answer.
+        credential_scopes: Entra ID scopes, or ``None`` for the SDK default.
+        client_kwargs: Extra keyword arguments for the SDK client.
+    """
+
+    endpoint: str
+    api_version: str
+    pool_size: int
+    connect_timeout: float
+    read_timeout: float
+    credential_scopes: list[str] | None = None
+    client_kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def client_options(self) -> dict[str, Any]:
+        """Return the keyword arguments shared by the sync and async SDK clients."""
+        options: dict[str, Any] = {
+            "api_version": self.api_version,
+            "user_agent": f"langchain-azure-image-embeddings/{__version__}",
+            "connection_timeout": self.connect_timeout,
+            "read_timeout": self.read_timeout,
+        }
+        if self.credential_scopes is not None:
+            options["credential_scopes"] = list(self.credential_scopes)
+        options.update(self.client_kwargs)
+        options["logging_policy"] = RedactedNetworkTrace(
+            logging_enable=bool(options.pop("logging_enable", False))
+        )
+        return options
+
+
+class RedactedNetworkTrace(SansIOHTTPPolicy[Any, Any]):
+    """Network tracing (``logging_enable=True``) that hides secrets and payloads.
+
+    It replaces azure-core's ``NetworkTraceLoggingPolicy``, which logs the key
+    and whole base64 images at DEBUG level.
+    """
+
+    def __init__(self, logging_enable: bool = False):
+        self._enabled = logging_enable
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:  # noqa: D102
+        enabled = bool(request.context.options.pop("logging_enable", self._enabled))
+        request.context["logging_enable"] = enabled
+        if enabled and _trace_logger.isEnabledFor(logging.DEBUG):
+            http_request = request.http_request
+            _trace_logger.debug(
+                "Request %s %s headers=%s body=<%d bytes>",
+                http_request.method,
+                http_request.url,
+                _redacted(http_request.headers),
+                len(http_request.content or b"") if http_request.content is not None else 0,
+            )
+
+    def on_response(  # noqa: D102
+        self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]
+    ) -> None:
+        if request.context.get("logging_enable") and _trace_logger.isEnabledFor(logging.DEBUG):
+            http_response = response.http_response
+            _trace_logger.debug(
+                "Response %s headers=%s",
+                http_response.status_code,
+                _redacted(http_response.headers),
+            )
+
+
+def _redacted(headers: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name: ("REDACTED" if name.lower() in _SECRET_HEADERS else value)
+        for name, value in headers.items()
+    }
+
+
+def _http_request(request: EmbeddingsBody, api_version: str) -> HttpRequest:
+    return HttpRequest(
+        "POST",
+        request.path,
+        params={"api-version": api_version},
+        headers={
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            **request.headers,
+        },
+        content=json.dumps(request.body, separators=(",", ":")).encode(),
+    )
+
+
+def _answer(status: int, headers: Mapping[str, str], body: bytes) -> HttpOutcome:
+    return HttpOutcome(status, {name.lower(): value for name, value in headers.items()}, body)
+
+
+def _failure(error: AzureError) -> HttpOutcome:
+    detail = (error.message or type(error).__name__)[:_MAX_DETAIL_CHARS]
+    kind: FailureKind
+    if isinstance(error, ClientAuthenticationError) or "non-TLS" in detail:
+        kind = "credential"
+    elif isinstance(error, ServiceResponseTimeoutError) or "timed out" in detail.lower():
+        kind = "timeout"
+    elif isinstance(error, ServiceRequestError):
+        kind = "connect"
+    elif isinstance(error, ServiceResponseError):
+        kind = "connection"
+    else:
+        kind = "connection"
+    return HttpOutcome(None, failure=kind, detail=f"{type(error).__name__}: {detail}")
+
+
+class SyncTransport:
+    """Sends requests with the SDK's sync client; the client is created on first use."""
+
+    def __init__(self, settings: TransportSettings, credential: Any):
+        self._settings = settings
+        self._credential = credential
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def _get_client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                import requests
+                from azure.ai.inference import ImageEmbeddingsClient
+                from azure.core.pipeline.transport import RequestsTransport
+
+                session = requests.Session()
+                adapter = requests.adapters.HTTPAdapter(
+                    pool_connections=1, pool_maxsize=self._settings.pool_size
+                )
+                session.mount("https://", adapter)
+                session.mount("http://", adapter)
+                self._client = ImageEmbeddingsClient(
+                    self._settings.endpoint,
+                    self._credential,
+                    retry_policy=RetryPolicy.no_retries(),
+                    transport=RequestsTransport(session=session, session_owner=True),
+                    **self._settings.client_options(),
+                )
+            return self._client
+
+    def send(self, request: EmbeddingsBody) -> HttpOutcome:
+        """Make one HTTP attempt.
+
+        Args:
+            request: What to send.
+
+        Returns:
+            The answer, or the transport failure.
+        """
+        client = self._get_client()
+        try:
+            response = client.send_request(_http_request(request, self._settings.api_version))
+            return _answer(response.status_code, response.headers, response.read())
+        except AzureError as error:
+            return _failure(error)
+
+    def close(self) -> None:
+        """Close the client and its connections (it is re-created if used again)."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+
+class AsyncTransport:
+    """Sends requests with the SDK's async client, bound to the running event loop."""
+
+    def __init__(self, settings: TransportSettings, credential: Any, *, owns_credential: bool = False):
+        self._settings = settings
+        self._credential = credential
+        self._owns_credential = owns_credential
+        self._client: Any = None
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            import aiohttp
+            from azure.ai.inference.aio import ImageEmbeddingsClient
+            from azure.core.pipeline.transport import AioHttpTransport
+
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._settings.pool_size)
+            )
+            self._client = ImageEmbeddingsClient(
+                self._settings.endpoint,
+                self._credential,
+                retry_policy=AsyncRetryPolicy.no_retries(),
+                transport=AioHttpTransport(session=session, session_owner=True),
+                **self._settings.client_options(),
+            )
+        return self._client
+
+    async def send(self, request: EmbeddingsBody) -> HttpOutcome:
+        """Make one HTTP attempt.
+
+        Args:
+            request: What to send.
+
+        Returns:
+            The answer, or the transport failure.
+        """
+        client = self._get_client()
+        try:
+            response = await client.send_request(
+                _http_request(request, self._settings.api_version)
+            )
+            return _answer(response.status_code, response.headers, await response.read())
+        except AzureError as error:
+            return _failure(error)
+
+    async def aclose(self) -> None:
+        """Close the client, its session and connections."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+        if self._owns_credential:
+            await self._credential.close()

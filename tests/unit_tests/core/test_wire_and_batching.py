@@ -1,0 +1,106 @@
+"""Request bodies, response parsing, batching and classification (pure code)."""
+
+from __future__ import annotations
+
+import base64
+import struct
+from pathlib import Path
+
+import pytest
+
+from langchain_azure_image_embeddings import ImageInput, ImageInputError
+from langchain_azure_image_embeddings.batching import batch_items
+from langchain_azure_image_embeddings.inputs import ImageItem, TextItem, classify
+from langchain_azure_image_embeddings.retry import retry_after_seconds
+from langchain_azure_image_embeddings.wire import ResponseFormatError, build_body, parse_embeddings
+
+
+def test_body_drops_unset_fields_and_announces_extras():
+    body = build_body(
+        route_inputs=["a"], images=False, model=None, input_type=None, dimensions=None,
+        encoding_format=None, model_kwargs={},
+    )
+    assert body.path == "/embeddings" and body.body == {"input": ["a"]} and dict(body.headers) == {}
+    body = build_body(
+        route_inputs=[{"image": "data:image/png;base64,AA"}], images=True, model="m",
+        input_type="query", dimensions=256, encoding_format="base64", model_kwargs={"truncate": "END"},
+    )
+    assert body.path == "/images/embeddings"
+    assert body.body == {
+        "input": [{"image": "data:image/png;base64,AA"}], "model": "m", "input_type": "query",
+        "dimensions": 256, "encoding_format": "base64", "truncate": "END",
+    }
+    assert body.headers["extra-parameters"] == "pass-through"
+
+
+def test_base64_vectors_decode_as_little_endian_float32():
+    values = [0.5, -1.25, 3.0]
+    encoded = base64.b64encode(struct.pack("<3f", *values)).decode()
+    parsed = parse_embeddings(
+        b'{"data":[{"index":0,"embedding":"' + encoded.encode() + b'"}],"usage":{}}', 1
+    )
+    assert parsed.vectors == [values]
+    assert all(type(value) is float for value in parsed.vectors[0])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"not json", b"[]", b'{"data":[{"index":5,"embedding":[1]}]}',
+     b'{"data":[{"index":0,"embedding":[1]},{"index":0,"embedding":[1]}]}',
+     b'{"data":[{"index":0,"embedding":"***"}]}'],
+)
+def test_bad_responses_are_refused(raw):
+    with pytest.raises(ResponseFormatError):
+        parse_embeddings(raw, 2 if b"index\":0,\"embedding\":[1]},{" in raw else 1)
+
+
+def test_batches_fill_per_route_and_keep_positions():
+    items = [(i, TextItem(str(i)) if i % 3 else ImageItem(b"x")) for i in range(10)]
+    batches = list(batch_items(items, images_per_request=2, texts_per_request=4))
+    routes = [(batch.route, batch.positions) for batch in batches]
+    assert routes == [
+        ("images", [0, 3]), ("texts", [1, 2, 4, 5]), ("images", [6, 9]), ("texts", [7, 8]),
+    ]
+
+
+def test_batching_is_lazy():
+    consumed = []
+
+    def source():
+        for i in range(100):
+            consumed.append(i)
+            yield i, TextItem("t")
+
+    first = next(batch_items(source(), images_per_request=1, texts_per_request=5))
+    assert first.positions == [0, 1, 2, 3, 4] and len(consumed) == 5
+
+
+def test_strings_are_text_unless_image_data_urls_or_image_methods():
+    assert classify("/etc/passwd", strings_are_images=False) == TextItem("/etc/passwd")
+    assert classify("http://169.254.169.254/", strings_are_images=False) == TextItem(
+        "http://169.254.169.254/"
+    )
+    assert classify("DATA:image/png;base64,AA", strings_are_images=False) == ImageItem(
+        "DATA:image/png;base64,AA"
+    )
+    assert classify("cat.png", strings_are_images=True) == ImageItem("cat.png")
+    assert classify(ImageInput(b"x", "t"), strings_are_images=False) == ImageItem(b"x", "t")
+    assert classify(Path("a.png"), strings_are_images=False) == ImageItem(Path("a.png"))
+    assert classify({"type": "text", "text": "hi"}, strings_are_images=True) == TextItem("hi")
+    block = {"type": "image", "base64": "AA", "mime_type": "image/png"}
+    assert classify(block, strings_are_images=False) == ImageItem(block)
+
+
+@pytest.mark.parametrize("value", [3, 1.5, None, object(), {"type": "audio"}])
+def test_unsupported_inputs_are_typed_errors(value):
+    with pytest.raises(ImageInputError, match="unsupported"):
+        classify(value, strings_are_images=False)
+
+
+def test_retry_after_headers():
+    assert retry_after_seconds({"retry-after": "3"}) == 3
+    assert retry_after_seconds({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
+    assert retry_after_seconds({"x-ms-retry-after-ms": "250"}) == 0.25
+    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470) == 10
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({}) is None

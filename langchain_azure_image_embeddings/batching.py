@@ -56,5 +56,3 @@ def batch_items(
         if len(batch) >= limits[route]:
             yield open_batches.pop(route)
     yield from (batch for batch in open_batches.values() if batch.positions)
-
-

@@ -91,7 +91,10 @@ def _fail_request(results: CallResults, prepared: PreparedRequest, error: Except
 
 
 def run_sync(
-    plan: CallPlan, items: Iterable[tuple[int, Item]], results: CallResults, transport: SyncTransport
+    plan: CallPlan,
+    items: Iterable[tuple[int, Item]],
+    results: CallResults,
+    transport: SyncTransport,
 ) -> None:
     """Embed ``items`` with worker threads, recording every outcome in ``results``.
 
@@ -248,4 +251,3 @@ def classify_lazily(
             continue
         yield position, item
     results.expect(count)
-

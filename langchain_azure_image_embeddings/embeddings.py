@@ -31,10 +31,10 @@ from typing_extensions import Self
 from langchain_azure_image_embeddings.batch_preparation import RequestOptions
 from langchain_azure_image_embeddings.credentials import default_scopes
 from langchain_azure_image_embeddings.drivers import CallPlan, classify_lazily, run_async, run_sync
-
 from langchain_azure_image_embeddings.exchange import ExchangePolicy
 from langchain_azure_image_embeddings.image_preparation import ImageLimits
 from langchain_azure_image_embeddings.image_sources import ImagePolicy, check_image_source_policy
+from langchain_azure_image_embeddings.indexing import take_precomputed
 from langchain_azure_image_embeddings.inputs import ImageItem, Item, classify
 from langchain_azure_image_embeddings.results import CallResults, Outcome
 from langchain_azure_image_embeddings.retry import RetrySettings
@@ -271,7 +271,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
 
     # -------------------------------------------------------- LangChain API
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:  # type: ignore[override]
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed documents: texts, image data URLs, ``ImageInput`` pairs and other images.
 
         A plain string is text (never a file path or URL); image data URLs and
@@ -284,9 +284,12 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         Returns:
             One vector per input, in input order.
         """
+        precomputed = take_precomputed(texts)
+        if precomputed is not None:
+            return precomputed
         return self._embed(texts, strings_are_images=False, input_type=self.document_input_type)
 
-    def embed_query(self, text: str) -> list[float]:  # type: ignore[override]
+    def embed_query(self, text: str) -> list[float]:
         """Embed a query: text (never read as a path or URL) or an image.
 
         Sends ``input_type="query"``.
@@ -358,12 +361,15 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         results = self._run_sync(inputs, True, self._input_type(input_type))
         return results.in_order() if errors == "return" else results.vectors_or_raise()
 
-    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:  # type: ignore[override]
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         """Async :meth:`embed_documents`, on the SDK's async client."""
+        precomputed = take_precomputed(texts)
+        if precomputed is not None:
+            return precomputed
         results = await self._run_async(texts, False, self.document_input_type)
         return results.vectors_or_raise()
 
-    async def aembed_query(self, text: str) -> list[float]:  # type: ignore[override]
+    async def aembed_query(self, text: str) -> list[float]:
         """Async :meth:`embed_query`, on the SDK's async client."""
         results = await self._run_async([text], False, self.query_input_type)
         return results.vectors_or_raise()[0]
@@ -569,13 +575,12 @@ def _progress_bar(enabled: bool, inputs: Iterable[Any]) -> Iterator[Callable[[in
         yield None
         return
     try:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
     except ImportError as error:
         raise ImportError(
-            "show_progress_bar=True needs tqdm: pip install 'langchain-azure-image-embeddings[progress]'"
+            "show_progress_bar=True needs tqdm: "
+            "pip install 'langchain-azure-image-embeddings[progress]'"
         ) from error
     total = len(inputs) if isinstance(inputs, Sequence) else None
     with tqdm(total=total, unit="input") as bar:
         yield bar.update
-
-

@@ -23,7 +23,8 @@ _HINTS: dict[int, str] = {
     404: "Check the endpoint (for Foundry it ends with /models, e.g. "
     "https://<resource>.services.ai.azure.com/models) and the deployment name `model`",
     405: "The endpoint does not offer this route; check the endpoint URL",
-    413: "The request is too large for the service; lower `max_image_bytes` or `images_per_request`",
+    413: "The request is too large for the service; "
+    "lower `max_image_bytes` or `images_per_request`",
     422: "The model does not support a parameter or value sent (see the message); "
     "check `dimensions`, `encoding_format` and the input types",
     429: "The deployment's rate limit was hit; lower `max_concurrency` or set "
@@ -67,7 +68,8 @@ def parse_error_body(body: bytes) -> ServiceErrorBody:
         return ServiceErrorBody(None, text[:_MAX_MESSAGE_CHARS] or None, None)
     if not isinstance(document, dict):
         return ServiceErrorBody(None, None, document)
-    source = document.get("error") if isinstance(document.get("error"), dict) else document
+    nested = document.get("error")
+    source: dict[str, Any] = nested if isinstance(nested, dict) else document
     code = source.get("code")
     message = source.get("message")
     if message is None and "detail" in document:

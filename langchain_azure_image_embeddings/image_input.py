@@ -37,4 +37,6 @@ class ImageInput:
 
     def __post_init__(self) -> None:
         if self.text is not None and not isinstance(self.text, str):
-            raise TypeError(f"ImageInput.text must be a str or None, not {type(self.text).__name__}")
+            raise TypeError(
+                f"ImageInput.text must be a str or None, not {type(self.text).__name__}"
+            )

@@ -50,7 +50,7 @@ class RetrySettings:
         Returns:
             Seconds to wait.
         """
-        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (retry_number - 1))
+        ceiling = min(self.backoff_max, self.backoff_base * 2.0 ** (retry_number - 1))
         return ceiling * (1 - self.jitter * rng.random())
 
 

@@ -94,7 +94,7 @@ class RedactedNetworkTrace(SansIOHTTPPolicy[Any, Any]):
     def __init__(self, logging_enable: bool = False):
         self._enabled = logging_enable
 
-    def on_request(self, request: PipelineRequest[Any]) -> None:  # noqa: D102
+    def on_request(self, request: PipelineRequest[Any]) -> None:
         enabled = bool(request.context.options.pop("logging_enable", self._enabled))
         request.context["logging_enable"] = enabled
         if enabled and _trace_logger.isEnabledFor(logging.DEBUG):
@@ -107,7 +107,7 @@ class RedactedNetworkTrace(SansIOHTTPPolicy[Any, Any]):
                 len(http_request.content or b"") if http_request.content is not None else 0,
             )
 
-    def on_response(  # noqa: D102
+    def on_response(
         self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]
     ) -> None:
         if request.context.get("logging_enable") and _trace_logger.isEnabledFor(logging.DEBUG):
@@ -218,7 +218,9 @@ class SyncTransport:
 class AsyncTransport:
     """Sends requests with the SDK's async client, bound to the running event loop."""
 
-    def __init__(self, settings: TransportSettings, credential: Any, *, owns_credential: bool = False):
+    def __init__(
+        self, settings: TransportSettings, credential: Any, *, owns_credential: bool = False
+    ):
         self._settings = settings
         self._credential = credential
         self._owns_credential = owns_credential
@@ -253,9 +255,7 @@ class AsyncTransport:
         """
         client = self._get_client()
         try:
-            response = await client.send_request(
-                _http_request(request, self._settings.api_version)
-            )
+            response = await client.send_request(_http_request(request, self._settings.api_version))
             return _answer(response.status_code, response.headers, await response.read())
         except AzureError as error:
             return _failure(error)

@@ -158,8 +158,12 @@ def parse_embeddings(raw: bytes, expected: int) -> ParsedEmbeddings:
 def _vector(embedding: object) -> list[float]:
     if isinstance(embedding, str):
         return _decode_base64_floats(embedding)
-    if isinstance(embedding, list) and embedding and all(
-        isinstance(value, (int, float)) and not isinstance(value, bool) for value in embedding
+    if (
+        isinstance(embedding, list)
+        and embedding
+        and all(
+            isinstance(value, (int, float)) and not isinstance(value, bool) for value in embedding
+        )
     ):
         return [float(value) for value in embedding]
     raise ResponseFormatError("an embedding is neither a list of numbers nor a base64 string")

@@ -106,7 +106,9 @@ def test_credential_failure_is_not_retried():
 
 
 def test_retries_are_bounded_and_the_error_counts_attempts():
-    steps, error = _play(exchange(_request(), _policy(max_retries=2)), [lambda s: HttpOutcome(503)] * 3)
+    steps, error = _play(
+        exchange(_request(), _policy(max_retries=2)), [lambda s: HttpOutcome(503)] * 3
+    )
     assert isinstance(error, EmbeddingServiceError)
     assert error.status_code == 503 and error.attempts == 3
     assert sum(isinstance(step, Send) for step in steps) == 3
@@ -127,7 +129,11 @@ def test_retry_after_is_honoured_and_ms_wins():
 def test_retry_after_beyond_the_cap_fails_at_once_and_says_so():
     steps, error = _play(
         exchange(_request(), _policy(max_retry_after=30)),
-        [lambda s: HttpOutcome(429, {"retry-after": "3600"}, b'{"error":{"code":"429","message":"slow down"}}')],
+        [
+            lambda s: HttpOutcome(
+                429, {"retry-after": "3600"}, b'{"error":{"code":"429","message":"slow down"}}'
+            )
+        ],
     )
     assert isinstance(error, EmbeddingServiceError)
     assert error.status_code == 429 and error.retry_after == 3600
@@ -137,7 +143,9 @@ def test_retry_after_beyond_the_cap_fails_at_once_and_says_so():
 
 @pytest.mark.parametrize("status", [400, 401, 404, 422])
 def test_client_errors_are_not_retried(status):
-    steps, error = _play(exchange(_request(input_type=None), _policy()), [lambda s: HttpOutcome(status)])
+    steps, error = _play(
+        exchange(_request(input_type=None), _policy()), [lambda s: HttpOutcome(status)]
+    )
     assert isinstance(error, EmbeddingServiceError) and error.status_code == status
     assert len(steps) == 1
 
@@ -163,7 +171,11 @@ def test_input_type_rejection_falls_back_once_and_is_remembered():
 
 def test_input_type_rejection_without_fallback_is_an_error():
     policy = ExchangePolicy(RetrySettings(), False, InputTypeMemory(), "m")
-    rejection = HttpOutcome(422, {}, b'{"code":"parameter_not_supported","message":"bad input_type","detail":{"loc":["body","input_type"]}}')
+    rejection = HttpOutcome(
+        422,
+        {},
+        b'{"code":"parameter_not_supported","message":"bad input_type","detail":{"loc":["body","input_type"]}}',
+    )
     _, error = _play(exchange(_request(), policy), [lambda s: rejection])
     assert isinstance(error, EmbeddingServiceError)
     assert error.status_code == 422 and error.error_code == "parameter_not_supported"

@@ -17,18 +17,32 @@ from langchain_azure_image_embeddings.wire import ResponseFormatError, build_bod
 
 def test_body_drops_unset_fields_and_announces_extras():
     body = build_body(
-        route_inputs=["a"], images=False, model=None, input_type=None, dimensions=None,
-        encoding_format=None, model_kwargs={},
+        route_inputs=["a"],
+        images=False,
+        model=None,
+        input_type=None,
+        dimensions=None,
+        encoding_format=None,
+        model_kwargs={},
     )
     assert body.path == "/embeddings" and body.body == {"input": ["a"]} and dict(body.headers) == {}
     body = build_body(
-        route_inputs=[{"image": "data:image/png;base64,AA"}], images=True, model="m",
-        input_type="query", dimensions=256, encoding_format="base64", model_kwargs={"truncate": "END"},
+        route_inputs=[{"image": "data:image/png;base64,AA"}],
+        images=True,
+        model="m",
+        input_type="query",
+        dimensions=256,
+        encoding_format="base64",
+        model_kwargs={"truncate": "END"},
     )
     assert body.path == "/images/embeddings"
     assert body.body == {
-        "input": [{"image": "data:image/png;base64,AA"}], "model": "m", "input_type": "query",
-        "dimensions": 256, "encoding_format": "base64", "truncate": "END",
+        "input": [{"image": "data:image/png;base64,AA"}],
+        "model": "m",
+        "input_type": "query",
+        "dimensions": 256,
+        "encoding_format": "base64",
+        "truncate": "END",
     }
     assert body.headers["extra-parameters"] == "pass-through"
 
@@ -45,13 +59,17 @@ def test_base64_vectors_decode_as_little_endian_float32():
 
 @pytest.mark.parametrize(
     "raw",
-    [b"not json", b"[]", b'{"data":[{"index":5,"embedding":[1]}]}',
-     b'{"data":[{"index":0,"embedding":[1]},{"index":0,"embedding":[1]}]}',
-     b'{"data":[{"index":0,"embedding":"***"}]}'],
+    [
+        b"not json",
+        b"[]",
+        b'{"data":[{"index":5,"embedding":[1]}]}',
+        b'{"data":[{"index":0,"embedding":[1]},{"index":0,"embedding":[1]}]}',
+        b'{"data":[{"index":0,"embedding":"***"}]}',
+    ],
 )
 def test_bad_responses_are_refused(raw):
     with pytest.raises(ResponseFormatError):
-        parse_embeddings(raw, 2 if b"index\":0,\"embedding\":[1]},{" in raw else 1)
+        parse_embeddings(raw, 2 if b'index":0,"embedding":[1]},{' in raw else 1)
 
 
 def test_batches_fill_per_route_and_keep_positions():
@@ -59,7 +77,10 @@ def test_batches_fill_per_route_and_keep_positions():
     batches = list(batch_items(items, images_per_request=2, texts_per_request=4))
     routes = [(batch.route, batch.positions) for batch in batches]
     assert routes == [
-        ("images", [0, 3]), ("texts", [1, 2, 4, 5]), ("images", [6, 9]), ("texts", [7, 8]),
+        ("images", [0, 3]),
+        ("texts", [1, 2, 4, 5]),
+        ("images", [6, 9]),
+        ("texts", [7, 8]),
     ]
 
 
@@ -101,6 +122,8 @@ def test_retry_after_headers():
     assert retry_after_seconds({"retry-after": "3"}) == 3
     assert retry_after_seconds({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
     assert retry_after_seconds({"x-ms-retry-after-ms": "250"}) == 0.25
-    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470) == 10
+    assert (
+        retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470) == 10
+    )
     assert retry_after_seconds({"retry-after": "soon"}) is None
     assert retry_after_seconds({}) is None

@@ -154,7 +154,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         extra="forbid",
         populate_by_name=True,
         protected_namespaces=(),
-        validate_assignment=False,
+        use_attribute_docstrings=True,
     )
 
     endpoint: str | None = Field(default_factory=from_env(list(_ENDPOINT_ENV), default=None))

@@ -36,7 +36,10 @@ _FAILURE_HINTS: dict[str, str] = {
     "timeout": "The service did not answer in time; raise `timeout` if requests are large",
     "connection": "The connection was dropped; this is usually transient",
     "credential": "The credential could not produce a token; check the Azure identity "
-    "configuration (for example `az login`, or a key in AZURE_INFERENCE_CREDENTIAL)",
+    "configuration (for example `az login`, or a key in AZURE_INFERENCE_CREDENTIAL). "
+    "Entra ID tokens are only sent over https",
+    "tls": "The server's TLS certificate could not be verified; for a private CA pass "
+    "client_kwargs={'connection_verify': '/path/to/ca.pem'}",
 }
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 __all__ = ["FailureKind", "HttpOutcome"]
 
-FailureKind = Literal["connect", "timeout", "connection", "credential", "cancelled"]
+FailureKind = Literal["connect", "timeout", "connection", "credential", "tls"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,10 @@ _SECRET_HEADERS = frozenset(
     {"authorization", "api-key", "ocp-apim-subscription-key", "x-ms-authorization-auxiliary"}
 )
 _MAX_DETAIL_CHARS = 300
+# Options that configure the HTTP transport itself rather than the SDK client.
+_TRANSPORT_OPTIONS = frozenset(
+    {"connection_verify", "connection_cert", "connection_data_block_size", "proxies"}
+)
 
 
 @dataclass(frozen=True)
@@ -72,14 +76,27 @@ class TransportSettings:
         options: dict[str, Any] = {
             "api_version": self.api_version,
             "user_agent": f"langchain-azure-image-embeddings/{__version__}",
-            "connection_timeout": self.connect_timeout,
-            "read_timeout": self.read_timeout,
         }
         if self.credential_scopes is not None:
             options["credential_scopes"] = list(self.credential_scopes)
-        options.update(self.client_kwargs)
+        options.update(
+            (name, value)
+            for name, value in self.client_kwargs.items()
+            if name not in _TRANSPORT_OPTIONS
+        )
         options["logging_policy"] = RedactedNetworkTrace(
             logging_enable=bool(options.pop("logging_enable", False))
+        )
+        return options
+
+    def transport_options(self) -> dict[str, Any]:
+        """Return the keyword arguments of the HTTP transport (timeouts, TLS, proxies)."""
+        options: dict[str, Any] = {
+            "connection_timeout": self.connect_timeout,
+            "read_timeout": self.read_timeout,
+        }
+        options.update(
+            (name, value) for name, value in self.client_kwargs.items() if name in _TRANSPORT_OPTIONS
         )
         return options
 
@@ -149,6 +166,8 @@ def _failure(error: AzureError) -> HttpOutcome:
     kind: FailureKind
     if isinstance(error, ClientAuthenticationError) or "non-TLS" in detail:
         kind = "credential"
+    elif "CERTIFICATE_VERIFY_FAILED" in detail or "SSLError" in detail:
+        kind = "tls"
     elif isinstance(error, ServiceResponseTimeoutError) or "timed out" in detail.lower():
         kind = "timeout"
     elif isinstance(error, ServiceRequestError):
@@ -186,7 +205,11 @@ class SyncTransport:
                     self._settings.endpoint,
                     self._credential,
                     retry_policy=RetryPolicy.no_retries(),
-                    transport=RequestsTransport(session=session, session_owner=True),
+                    transport=RequestsTransport(
+                        session=session,
+                        session_owner=True,
+                        **self._settings.transport_options(),
+                    ),
                     **self._settings.client_options(),
                 )
             return self._client
@@ -239,7 +262,9 @@ class AsyncTransport:
                 self._settings.endpoint,
                 self._credential,
                 retry_policy=AsyncRetryPolicy.no_retries(),
-                transport=AioHttpTransport(session=session, session_owner=True),
+                transport=AioHttpTransport(
+                    session=session, session_owner=True, **self._settings.transport_options()
+                ),
                 **self._settings.client_options(),
             )
         return self._client

@@ -1,0 +1,531 @@
+"""From an image source to the data URL that is sent: safe decoding, fitted to the model.
+
+The pipeline, in order:
+
+1. The source is read under the :class:`~.image_sources.ImagePolicy`, capped at
+   ``max_source_bytes`` before anything is decoded.
+2. The real format is sniffed from the bytes (never from a file name or a
+   declared MIME type) and must be in ``allowed_formats``; only that one
+   Pillow decoder may parse the bytes (``Image.open(fp, formats=[...])``).
+3. The pixel count is read from the format's header by this module and
+   checked against ``max_decode_pixels`` before Pillow parses anything, and
+   again from Pillow's header parse before any pixel is decoded
+   (decompression bombs; Pillow's own ``DecompressionBombError`` is caught
+   too, and the limit never exceeds Pillow's ``MAX_IMAGE_PIXELS``, so no
+   image that would only draw Pillow's ``DecompressionBombWarning`` is
+   decoded).
+4. Only the first frame of an animation is used.
+5. A JPEG larger than the pixel budget is decoded at a reduced scale (DCT
+   scaling, ``draft``), which is what makes a 12 MP photo cheap.
+6. The image is decoded in full (a truncated file fails here), the EXIF
+   orientation is applied, the colour mode is normalised (CMYK to RGB, 16-bit
+   to 8-bit, palette to RGB or RGBA), and the image is resized to the pixel
+   budget, aspect ratio kept.
+7. Re-encoding happens only when needed: bytes that already fit every limit,
+   in a format the models take (PNG, JPEG, WEBP, GIF), with a plain colour
+   mode, no EXIF rotation and a single frame, are sent byte for byte.
+   Otherwise images with real transparency, and palette/line-art images, are
+   sent as PNG when the PNG fits ``max_image_bytes``; everything else (photos)
+   as JPEG, with transparency flattened onto white, at ``jpeg_quality`` and
+   then lower qualities and sizes, step by step, until it fits.
+
+Only :class:`ImageInputError` leaves :func:`prepare_image`, whatever the bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import math
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from langchain_azure_image_embeddings.errors import ImageInputError
+from langchain_azure_image_embeddings.image_sources import ImagePolicy, read_image_source
+
+__all__ = ["ImageLimits", "PreparedImage", "prepare_image", "sniff_image_format"]
+
+_MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+# Colour modes sent byte for byte: what every decoder reads the same way.
+_PLAIN_MODES = {
+    "JPEG": frozenset({"L", "RGB"}),
+    "PNG": frozenset({"1", "L", "LA", "P", "RGB", "RGBA"}),
+    "GIF": frozenset({"L", "P"}),
+    "WEBP": frozenset({"RGB", "RGBA"}),
+}
+_GRAPHIC_MODES = frozenset({"1", "P", "PA"})
+_SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
+_ORIENTATION_TAG = 0x0112
+_SWAPPING_ORIENTATIONS = frozenset({5, 6, 7, 8})
+_JPEG_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_JPEG_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xDA)})
+_WHITE = (255, 255, 255)
+_MIN_JPEG_QUALITY = 40
+_SHRINK_STEP = 0.75
+_MAX_SHRINKS = 10
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """What an image sent to the model may be, and what may be decoded at all.
+
+    Args:
+        max_image_bytes: The most bytes of image data sent (before base64).
+            Cohere embed v3 takes up to 5 MiB; the default leaves a margin.
+        max_pixels: The pixel budget: larger images are downscaled to it,
+            aspect ratio kept. The default, 2,458,624 (1568 x 1568), is the
+            size above which embed-v-4-0 downsamples anyway.
+        max_decode_pixels: Images claiming more pixels are refused before
+            anything is decoded (decompression bombs).
+        allowed_formats: The formats that may be decoded, a subset of PNG,
+            JPEG, WEBP and GIF (Pillow format names).
+        jpeg_quality: The JPEG quality tried first when re-encoding.
+    """
+
+    max_image_bytes: int = 5 * 1024 * 1024 - 64 * 1024
+    max_pixels: int = 2_458_624
+    max_decode_pixels: int = 64_000_000
+    allowed_formats: frozenset[str] = frozenset({"PNG", "JPEG", "WEBP", "GIF"})
+    jpeg_quality: int = 90
+
+    def __post_init__(self) -> None:
+        formats = frozenset(name.upper() for name in self.allowed_formats)
+        unknown = formats - set(_MIME_TYPES)
+        if unknown:
+            raise ValueError(
+                f"allowed_formats may only contain {sorted(_MIME_TYPES)}, not {sorted(unknown)}"
+            )
+        object.__setattr__(self, "allowed_formats", formats)
+        for name in ("max_image_bytes", "max_pixels", "max_decode_pixels"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if not 1 <= self.jpeg_quality <= 100:
+            raise ValueError("jpeg_quality must be between 1 and 100")
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """An image ready to send.
+
+    Attributes:
+        data_url: ``data:<mime>;base64,<data>``, the value sent as ``image``.
+        mime_type: The real media type of the bytes sent.
+        width: The width in pixels of the image sent.
+        height: The height in pixels of the image sent.
+        byte_size: The number of image bytes sent (before base64).
+        sha256: The SHA-256 of the bytes sent, in hex.
+        reencoded: ``False`` when the bytes are exactly the ones given.
+    """
+
+    data_url: str
+    mime_type: str
+    width: int
+    height: int
+    byte_size: int
+    sha256: str
+    reencoded: bool
+
+
+def prepare_image(source: object, *, policy: ImagePolicy, limits: ImageLimits) -> PreparedImage:
+    """Read an image input and turn it into the data URL to send.
+
+    Args:
+        source: One image input in any accepted form (see
+            :mod:`.image_sources`).
+        policy: Which sources may be read.
+        limits: What may be decoded and what may be sent.
+
+    Returns:
+        The prepared image.
+
+    Raises:
+        ImageInputError: The source is not allowed or unreadable, the bytes
+            are not an allowed image, the image is corrupt, truncated or too
+            large to decode, or it cannot be made to fit the limits.
+    """
+    read = read_image_source(source, policy)
+    try:
+        if read.image is not None:
+            return _prepare_pil_image(read.image, limits)
+        return _prepare_bytes(read.data or b"", limits)
+    except ImageInputError as error:
+        raise ImageInputError(error.reason, source=read.description) from error.__cause__
+    except Exception as exc:  # any decoder failure becomes one typed error
+        raise ImageInputError(_decode_failure(exc), source=read.description) from exc
+
+
+def sniff_image_format(data: bytes) -> str | None:
+    """Name the format of ``data`` from its first bytes.
+
+    Args:
+        data: The start of a file (16 bytes are enough for images; up to 512
+            are looked at to recognise text formats).
+
+    Returns:
+        A Pillow format name (``"PNG"``, ``"JPEG"``, ``"GIF"``, ``"WEBP"``,
+        ``"BMP"``, ``"TIFF"`` ...) or a description of a non-image format
+        (``"PDF"``, ``"SVG"``, ``"HTML"``, ``"text"`` ...), or ``None`` when
+        nothing is recognised.
+    """
+    for signature, name in _SIGNATURES:
+        if data.startswith(signature):
+            return name
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        return "AVIF" if brand.startswith(b"avi") else "HEIF or MP4"
+    return _sniff_text(data[:512])
+
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"\x00\x00\x01\x00", "ICO"),
+    (b"8BPS", "PSD"),
+    (b"%PDF-", "PDF"),
+    (b"%!PS", "PostScript/EPS"),
+    (b"\xc5\xd0\xd3\xc6", "PostScript/EPS"),
+    (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"),
+    (b"\xff\x0a", "JPEG XL"),
+    (b"qoif", "QOI"),
+    (b"SIMPLE  =", "FITS"),
+    (b"PK\x03\x04", "ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+)
+
+
+def _sniff_text(head: bytes) -> str | None:
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end
+            return None
+        text = head[: exc.start].decode("utf-8")
+    if any(ord(char) < 0x20 and char not in "\t\n\r\f" for char in text):
+        return None
+    lowered = text.lstrip("\ufeff \t\r\n").lower()
+    if "<svg" in lowered:
+        return "SVG"
+    if lowered.startswith(("<!doctype html", "<html")) or "<html" in lowered:
+        return "HTML"
+    if lowered.startswith("<?xml"):
+        return "XML"
+    return "text" if text else None
+
+
+# Decoding -----------------------------------------------------------------------------------
+
+
+def _prepare_bytes(data: bytes, limits: ImageLimits) -> PreparedImage:
+    if not data:
+        raise ImageInputError("empty: 0 bytes of image data")
+    image_format = _allowed_format(data, limits)
+    image = _open_within_decode_limit(data, image_format, limits)
+    full_size = image.size
+    animated = bool(getattr(image, "is_animated", False))
+    target = _fit(full_size, limits.max_pixels)
+    if image_format == "JPEG" and target != full_size:
+        image.draft("RGB", target)  # DCT scaling: decode at 1/2, 1/4 or 1/8 size
+    image.load()
+    orientation = _orientation(image)
+    as_given = not animated and orientation in (None, 1) and target == full_size
+    if as_given and _plain_and_small(data, image_format, image.mode, limits):
+        return _prepared(data, image_format, full_size, reencoded=False)
+    graphic = image_format == "GIF" or image.mode in _GRAPHIC_MODES
+    return _reencode(image, target, orientation, limits, graphic=graphic)
+
+
+def _open_within_decode_limit(data: bytes, image_format: str, limits: ImageLimits) -> Image.Image:
+    """Open with the one allowed decoder, checking the pixel count before and after parsing."""
+    header_size = _header_size(image_format, data)
+    if header_size is not None:
+        _check_decode_pixels(header_size, limits)
+    image = Image.open(io.BytesIO(data), formats=[image_format])
+    _check_decode_pixels(image.size, limits)
+    return image
+
+
+def _plain_and_small(data: bytes, image_format: str, mode: str, limits: ImageLimits) -> bool:
+    """Whether the bytes can be sent as given: small enough, and a mode every decoder reads."""
+    return (
+        len(data) <= limits.max_image_bytes
+        and mode in _PLAIN_MODES[image_format]
+        and not (image_format == "PNG" and data[24:25] == b"\x10")  # 16 bits per sample
+    )
+
+
+def _prepare_pil_image(image: Image.Image, limits: ImageLimits) -> PreparedImage:
+    _check_decode_pixels(image.size, limits)
+    image.load()
+    target = _fit(image.size, limits.max_pixels)
+    graphic = image.mode in _GRAPHIC_MODES
+    return _reencode(image, target, _orientation(image), limits, graphic=graphic)
+
+
+def _allowed_format(data: bytes, limits: ImageLimits) -> str:
+    sniffed = sniff_image_format(data)
+    if sniffed is not None and sniffed in limits.allowed_formats:
+        return sniffed
+    allowed = ", ".join(sorted(limits.allowed_formats))
+    if sniffed is None:
+        found = "the bytes are not a recognised image format"
+    elif sniffed in _MIME_TYPES:
+        found = f"the bytes are a {sniffed} image, which allowed_formats excludes"
+    else:
+        found = (
+            f"the bytes are {_KIND_PHRASES.get(sniffed, sniffed + ' data')}, not an allowed image"
+        )
+    raise ImageInputError(f"{found}; accepted formats: {allowed}")
+
+
+_KIND_PHRASES = {
+    "text": "plain text",
+    "SVG": "an SVG document (vector images are not accepted)",
+    "HTML": "an HTML document",
+    "XML": "an XML document",
+    "PDF": "a PDF document",
+}
+
+
+def _header_size(image_format: str, data: bytes) -> tuple[int, int] | None:
+    """The dimensions a file's header claims, read without Pillow (``None`` if not found)."""
+    try:
+        if image_format == "PNG" and data[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", data[16:24])
+            return width, height
+        if image_format == "GIF":
+            width, height = struct.unpack("<HH", data[6:10])
+            return width, height
+        if image_format == "WEBP":
+            return _webp_size(data)
+        if image_format == "JPEG":
+            return _jpeg_size(data)
+    except struct.error:
+        return None
+    return None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        width = int.from_bytes(data[24:27], "little") + 1
+        height = int.from_bytes(data[27:30], "little") + 1
+        return width, height
+    if chunk == b"VP8L":
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8 ":
+        width, height = struct.unpack("<HH", data[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Walk the JPEG markers up to the first start-of-frame."""
+    offset = 2
+    while offset + 4 <= len(data):
+        if data[offset] != 0xFF:
+            return None
+        marker = data[offset + 1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+            continue
+        if marker in _JPEG_STANDALONE_MARKERS:
+            offset += 2
+            continue
+        if marker in _JPEG_SOF_MARKERS:
+            height, width = struct.unpack(">HH", data[offset + 5 : offset + 9])
+            return width, height
+        (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
+        offset += 2 + length
+    return None
+
+
+def _check_decode_pixels(size: tuple[int, int], limits: ImageLimits) -> None:
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise ImageInputError(f"the image claims a size of {width} x {height} pixels")
+    limit = limits.max_decode_pixels
+    if Image.MAX_IMAGE_PIXELS is not None:
+        limit = min(limit, Image.MAX_IMAGE_PIXELS)
+    if width * height > limit:
+        raise ImageInputError(
+            f"the image claims {width:,} x {height:,} = {width * height:,} pixels, more than the "
+            f"{limit:,} that may be decoded (max_decode_pixels); refused as a possible "
+            "decompression bomb"
+        )
+
+
+def _orientation(image: Image.Image) -> int | None:
+    """The EXIF orientation (1-8), or ``None``; unreadable EXIF counts as none."""
+    try:
+        value = image.getexif().get(_ORIENTATION_TAG)
+    except Exception:  # corrupt EXIF is ignored, not fatal
+        return None
+    return value if isinstance(value, int) and 1 <= value <= 8 else None
+
+
+def _fit(size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
+    """The largest size within ``max_pixels`` with the same aspect ratio (never upscaled)."""
+    width, height = size
+    if width * height <= max_pixels:
+        return size
+    scale = math.sqrt(max_pixels / (width * height))
+    new_width, new_height = max(1, int(width * scale)), max(1, int(height * scale))
+    while new_width * new_height > max_pixels:
+        if new_width >= new_height:
+            new_width -= 1
+        else:
+            new_height -= 1
+    return new_width, new_height
+
+
+def _decode_failure(exc: Exception) -> str:
+    message = str(exc)
+    if isinstance(exc, Image.DecompressionBombError):
+        return "refused as a possible decompression bomb (too many pixels)"
+    if "truncated" in message.lower() or isinstance(exc, EOFError):
+        return "the image data is truncated (the file is incomplete)"
+    if isinstance(exc, MemoryError):
+        return "not enough memory to decode the image"
+    if isinstance(exc, UnidentifiedImageError):
+        return "the image header is corrupt (the decoder could not parse it)"
+    printable = message.encode("ascii", "backslashreplace").decode("ascii")
+    printable = "".join(char if char.isprintable() else "?" for char in printable)[:100]
+    return f"the image data is corrupt or unsupported ({type(exc).__name__}: {printable})"
+
+
+# Re-encoding --------------------------------------------------------------------------------
+
+
+def _reencode(
+    image: Image.Image,
+    target: tuple[int, int],
+    orientation: int | None,
+    limits: ImageLimits,
+    *,
+    graphic: bool,
+) -> PreparedImage:
+    if orientation not in (None, 1):
+        image = ImageOps.exif_transpose(image)
+        if orientation in _SWAPPING_ORIENTATIONS:
+            target = (target[1], target[0])
+    image = _normalise_mode(image)
+    image = _resize(image, target)
+    data, image_format, size = _encode(image, limits, graphic=graphic)
+    return _prepared(data, image_format, size, reencoded=True)
+
+
+def _normalise_mode(image: Image.Image) -> Image.Image:
+    """Convert to L, LA, RGB or RGBA (what resizing and encoding need)."""
+    mode = image.mode
+    if mode in ("L", "LA", "RGB", "RGBA"):
+        return image
+    if mode in _SIXTEEN_BIT_MODES:
+        return image.point(_sixteen_to_eight_bits).convert("L")
+    if mode == "P":
+        return image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if mode == "1":
+        return image.convert("L")
+    if mode == "La":
+        return image.convert("LA")
+    if mode == "F":
+        return image.convert("L")
+    return image.convert("RGBA" if "A" in image.getbands() or "a" in mode else "RGB")
+
+
+def _sixteen_to_eight_bits(value: float) -> float:
+    return value / 256
+
+
+def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Resize with a good filter: Hamming for mild factors (after JPEG draft), else Lanczos."""
+    if image.size == size:
+        return image
+    factor = size[0] / image.size[0]
+    if factor >= 0.5:
+        return image.resize(size, Image.Resampling.HAMMING)
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _encode(
+    image: Image.Image, limits: ImageLimits, *, graphic: bool
+) -> tuple[bytes, str, tuple[int, int]]:
+    """PNG for transparency and graphics when it fits; otherwise JPEG within the byte limit."""
+    alpha = image.mode in ("LA", "RGBA") and _has_transparency(image)
+    if alpha or graphic:
+        data = _save(image, "PNG")
+        if len(data) <= limits.max_image_bytes:
+            return data, "PNG", image.size
+    return _encode_jpeg(_flatten(image), limits)
+
+
+def _has_transparency(image: Image.Image) -> bool:
+    lowest = image.getchannel("A").getextrema()[0]
+    return isinstance(lowest, (int, float)) and lowest < 255
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Drop the alpha channel, compositing onto white (JPEG has no transparency)."""
+    if image.mode not in ("LA", "RGBA"):
+        return image
+    colour_mode = "L" if image.mode == "LA" else "RGB"
+    background = Image.new(colour_mode, image.size, _WHITE[0] if colour_mode == "L" else _WHITE)
+    background.paste(image.convert(colour_mode), mask=image.getchannel("A"))
+    return background
+
+
+def _encode_jpeg(image: Image.Image, limits: ImageLimits) -> tuple[bytes, str, tuple[int, int]]:
+    for candidate in _shrinking(image):
+        for quality in _qualities(limits.jpeg_quality):
+            data = _save(candidate, "JPEG", quality=quality)
+            if len(data) <= limits.max_image_bytes:
+                return data, "JPEG", candidate.size
+    raise ImageInputError(
+        f"the image cannot be made smaller than max_image_bytes ({limits.max_image_bytes:,})"
+    )
+
+
+def _shrinking(image: Image.Image) -> Iterator[Image.Image]:
+    yield image
+    width, height = image.size
+    for step in range(1, _MAX_SHRINKS + 1):
+        scale = _SHRINK_STEP**step
+        yield _resize(image, (max(1, int(width * scale)), max(1, int(height * scale))))
+
+
+def _qualities(first: int) -> list[int]:
+    lower = range(first - first % 10, _MIN_JPEG_QUALITY - 1, -10)
+    return [first, *(quality for quality in lower if quality < first)]
+
+
+def _save(image: Image.Image, image_format: str, **options: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def _prepared(
+    data: bytes, image_format: str, size: tuple[int, int], *, reencoded: bool
+) -> PreparedImage:
+    mime_type = _MIME_TYPES[image_format]
+    return PreparedImage(
+        data_url=f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}",
+        mime_type=mime_type,
+        width=size[0],
+        height=size[1],
+        byte_size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        reencoded=reencoded,
+    )

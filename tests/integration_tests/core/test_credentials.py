@@ -49,7 +49,9 @@ def tls_emulator():
         yield emulator
 
 
-def _over_tls(emulator: FoundryEmulator, credential: object, **extra: object) -> AzureAIImageEmbeddings:
+def _over_tls(
+    emulator: FoundryEmulator, credential: object, **extra: object
+) -> AzureAIImageEmbeddings:
     return AzureAIImageEmbeddings(
         endpoint=emulator.endpoint,
         credential=credential,
@@ -152,7 +154,10 @@ def test_an_untrusted_certificate_fails_at_once_with_a_hint(tls_emulator):
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_foundry_host_requests_the_cognitive_services_scope_end_to_end(tls_emulator, monkeypatch):
-    """A *.services.ai.azure.com name resolved to the emulator on 127.0.0.1 (nothing leaves loopback)."""
+    """A *.services.ai.azure.com name resolved to the emulator on 127.0.0.1.
+
+    Nothing leaves loopback: the name is resolved by a patched getaddrinfo.
+    """
     host = "testresource.services.ai.azure.com"
     port = int(tls_emulator.endpoint.rsplit(":", 1)[1].split("/")[0])
     real_getaddrinfo = socket.getaddrinfo

@@ -174,7 +174,8 @@ def test_input_type_rejection_without_fallback_is_an_error():
     rejection = HttpOutcome(
         422,
         {},
-        b'{"code":"parameter_not_supported","message":"bad input_type","detail":{"loc":["body","input_type"]}}',
+        b'{"code":"parameter_not_supported","message":"bad input_type",'
+        b'"detail":{"loc":["body","input_type"]}}',
     )
     _, error = _play(exchange(_request(), policy), [lambda s: rejection])
     assert isinstance(error, EmbeddingServiceError)

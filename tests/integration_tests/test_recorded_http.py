@@ -31,7 +31,13 @@ from ..conftest import EMULATOR_KEY, MODEL, png_bytes
 
 _PLACEHOLDER_ENDPOINT = "https://endpoint.invalid"
 _LIVE = bool(os.environ.get("AZURE_INFERENCE_ENDPOINT"))
-_RESPONSE_HEADERS_DROPPED = ("apim-request-id", "x-request-id", "x-ms-request-id", "set-cookie", "date")
+_RESPONSE_HEADERS_DROPPED = (
+    "apim-request-id",
+    "x-request-id",
+    "x-ms-request-id",
+    "set-cookie",
+    "date",
+)
 
 
 def _scrub_request(request: Any) -> Any:
@@ -119,7 +125,9 @@ def test_image_and_pair(recorded):
         vectors,
         [
             expected_image_vector(png, model=MODEL, input_type="document"),
-            expected_image_vector(png, model=MODEL, input_type="document", text="a tiny red square"),
+            expected_image_vector(
+                png, model=MODEL, input_type="document", text="a tiny red square"
+            ),
         ],
     )
 

@@ -31,7 +31,9 @@ def test_documented_scalar_defaults_match_the_code():
             continue
         default = field.default
         if isinstance(default, bool) or default is None or isinstance(default, str):
-            assert f"`{default!r}`".replace("'", '"') in documented or f"`{default}`" in documented, name
+            assert (
+                f"`{default!r}`".replace("'", '"') in documented or f"`{default}`" in documented
+            ), name
         elif isinstance(default, (int, float)):
             digits = documented.replace(",", "")
             assert str(default) in digits or f"{default:,}" in documented, (name, documented)

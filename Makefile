@@ -8,6 +8,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
+export NO_MKDOCS_2_WARNING := 1
 RUN := $(UV) run --frozen --no-sync
 PACKAGE := langchain_azure_image_embeddings
 # Tests may talk to loopback only (the emulator, test servers); anything else is refused.

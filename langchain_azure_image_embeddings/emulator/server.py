@@ -1,0 +1,582 @@
+"""The HTTP server: an aiohttp application on its own event loop in a background thread.
+
+Request handling order: latency; route (404) and method (405); body (413 over the profile's
+request limit); authentication (401); `api-version` (400); then, on the embeddings routes only,
+the `rpm` limit (429) and the fault schedule; then validation and embedding, which run in a
+thread pool so that decoding images never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import functools
+import hmac
+import json
+import logging
+import os
+import shutil
+import socket
+import ssl
+import struct
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+from multidict import CIMultiDictProxy
+
+from langchain_azure_image_embeddings.emulator.encoding import encode_embedding
+from langchain_azure_image_embeddings.emulator.errors import (
+    ApiError,
+    azure_error,
+    method_not_allowed,
+    not_found,
+    too_large,
+    unauthorized,
+)
+from langchain_azure_image_embeddings.emulator.faults import (
+    DEFAULT_FAULTS,
+    Fault,
+    FaultPlan,
+    FaultSchedule,
+    ForcedOutcome,
+    fault_error,
+)
+from langchain_azure_image_embeddings.emulator.imaging import (
+    DecodedImage,
+    ImageError,
+    decode_image,
+    sha256_hex,
+)
+from langchain_azure_image_embeddings.emulator.profiles import ModelProfile, get_profile
+from langchain_azure_image_embeddings.emulator.ratelimit import RpmLimiter
+from langchain_azure_image_embeddings.emulator.responses import (
+    embeddings_result,
+    model_info,
+    text_tokens,
+)
+from langchain_azure_image_embeddings.emulator.stats import Stats
+from langchain_azure_image_embeddings.emulator.tls import TlsFiles, generate_certificates
+from langchain_azure_image_embeddings.emulator.tls import server_ssl_context as _ssl_context
+from langchain_azure_image_embeddings.emulator.validation import (
+    ImageItem,
+    Options,
+    Policy,
+    check_model,
+    invalid_image,
+    parse_image_request,
+    parse_text_request,
+)
+from langchain_azure_image_embeddings.emulator.vectors import embed_decoded_image, embed_text
+
+logger = logging.getLogger(__name__)
+
+API_VERSIONS = ("2024-05-01-preview", "2024-08-01-preview", "2025-04-01")
+ROUTE_PREFIXES = ("/models", "")
+IMAGES_ROUTE, TEXTS_ROUTE, INFO_ROUTE = "/images/embeddings", "/embeddings", "/info"
+OTHER_ROUTE = "other"
+_DRAIN_FACTOR = 4
+_SHUTDOWN_GRACE_S = 0.5
+_START_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class _Embedded:
+    body: bytes
+    images: int
+    texts: int
+
+
+@dataclass(frozen=True)
+class _Settings:
+    profile: ModelProfile
+    key: str
+    tokens: frozenset[str]
+    latency_s: float
+    retry_after: float
+    reject_input_type: bool
+
+
+class _Service:
+    """Per-request logic; lives on the server's event loop."""
+
+    def __init__(
+        self,
+        settings: _Settings,
+        stats: Stats,
+        schedule: FaultSchedule,
+        limiter: RpmLimiter | None,
+        executor: concurrent.futures.Executor,
+    ) -> None:
+        self._settings = settings
+        self._policy = Policy(settings.profile, settings.reject_input_type)
+        self._stats = stats
+        self._schedule = schedule
+        self._limiter = limiter
+        self._executor = executor
+        self._key = _header_bytes(settings.key)
+        self._bearers = [_header_bytes(key) for key in (settings.key, *settings.tokens)]
+        self.stopping = asyncio.Event()
+
+    def application(self) -> web.Application:
+        app = web.Application()
+        for prefix in ROUTE_PREFIXES:
+            for route in (IMAGES_ROUTE, TEXTS_ROUTE, INFO_ROUTE):
+                app.router.add_route("*", prefix + route, functools.partial(self._api, route))
+        app.router.add_get("/_emulator/stats", self._stats_handler)
+        app.router.add_post("/_emulator/reset", self._reset_handler)
+        app.router.add_route("*", "/{tail:.*}", functools.partial(self._api, OTHER_ROUTE))
+        return app
+
+    async def _stats_handler(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response(self._stats.snapshot())
+
+    async def _reset_handler(self, request: web.Request) -> web.StreamResponse:
+        self._stats.reset()
+        return web.json_response(self._stats.snapshot())
+
+    async def _api(self, route: str, request: web.Request) -> web.StreamResponse:
+        self._stats.request(route)
+        with self._stats.in_flight():
+            try:
+                response = await self._answer(route, request)
+            except ApiError as error:
+                response = _error_response(error)
+            except Exception:
+                logger.exception("emulator bug while answering %s", request.path)
+                response = _error_response(
+                    azure_error(500, "InternalServerError", "The emulator failed unexpectedly.")
+                )
+            return self._finish(request, response)
+
+    async def _answer(self, route: str, request: web.Request) -> web.StreamResponse:
+        if self._settings.latency_s:
+            await asyncio.sleep(self._settings.latency_s)
+        if route == OTHER_ROUTE:
+            raise not_found()
+        allowed = "GET" if route == INFO_ROUTE else "POST"
+        if request.method != allowed:
+            raise method_not_allowed(request.method, allowed)
+        body = await self._read_body(request)
+        self._authorize(request.headers)
+        _check_api_version(request.query.get("api-version"))
+        if route == INFO_ROUTE:
+            check_model(request.query.get("model"), self._settings.profile)
+            return web.json_response(model_info(self._settings.profile))
+        if self._limiter is not None:
+            self._limiter.check()
+        fault = self._schedule.next()
+        if fault is not None:
+            return await self._inject(request, fault)
+        work = functools.partial(self._embed, route, body, request.headers.get("extra-parameters"))
+        embedded = await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        self._stats.embedded(images=embedded.images, texts=embedded.texts)
+        return web.Response(body=embedded.body, content_type="application/json")
+
+    async def _read_body(self, request: web.Request) -> bytes:
+        """Read the whole body; past the limit, keep draining (up to a bound) and answer 413."""
+        limit = self._settings.profile.max_request_bytes
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await request.content.readany():
+            size += len(chunk)
+            if size <= limit:
+                chunks.append(chunk)
+            elif size > limit * _DRAIN_FACTOR:
+                break
+        if size > limit:
+            raise too_large(
+                "request_too_large",
+                f"The request body is larger than the {limit} bytes "
+                f"{self._settings.profile.name} accepts.",
+            )
+        return b"".join(chunks)
+
+    def _authorize(self, headers: CIMultiDictProxy[str]) -> None:
+        api_key = headers.get("api-key")
+        if api_key is not None:
+            accepted = hmac.compare_digest(_header_bytes(api_key), self._key)
+        else:
+            scheme, _, credential = headers.get("Authorization", "").partition(" ")
+            presented = _header_bytes(credential.strip())
+            accepted = scheme.lower() == "bearer" and any(
+                hmac.compare_digest(presented, bearer) for bearer in self._bearers
+            )
+        if not accepted:
+            raise unauthorized()
+
+    async def _inject(self, request: web.Request, fault: Fault) -> web.StreamResponse:
+        self._stats.fault(fault.kind)
+        if fault.kind == "reset":
+            _abort(request, reset=True)
+            await self.stopping.wait()  # The lost connection cancels this handler first.
+        elif fault.kind == "stall":
+            await self.stopping.wait()  # Ends when the client goes away or the server stops.
+            _abort(request, reset=False)
+        else:
+            raise fault_error(fault, self._settings.retry_after)
+        raise asyncio.CancelledError  # No answer: the connection is gone.
+
+    def _embed(self, route: str, body: bytes, extra_parameters: str | None) -> _Embedded:
+        """Validate and embed (runs in the thread pool)."""
+        if route == IMAGES_ROUTE:
+            options, vectors, tokens = self._embed_images(body, extra_parameters)
+            images, texts = len(vectors), 0
+        else:
+            options, vectors, tokens = self._embed_texts(body, extra_parameters)
+            images, texts = 0, len(vectors)
+        result = embeddings_result(
+            [encode_embedding(vector, options.encoding_format) for vector in vectors],
+            model=self._settings.profile.name,
+            prompt_tokens=tokens,
+        )
+        return _Embedded(body=json.dumps(result).encode(), images=images, texts=texts)
+
+    def _embed_images(
+        self, body: bytes, extra_parameters: str | None
+    ) -> tuple[Options, list[list[float]], int]:
+        request = parse_image_request(body, extra_parameters, self._policy)
+        vectors = [
+            self._embed_image(index, item, request.options)
+            for index, item in enumerate(request.items)
+        ]
+        per_image = self._settings.profile.tokens_per_image
+        tokens = sum(per_image + text_tokens(item.text or "") for item in request.items)
+        return request.options, vectors, tokens
+
+    def _embed_texts(
+        self, body: bytes, extra_parameters: str | None
+    ) -> tuple[Options, list[list[float]], int]:
+        request = parse_text_request(body, extra_parameters, self._policy)
+        options = request.options
+        vectors = [
+            embed_text(
+                text,
+                profile=self._settings.profile,
+                input_type=options.input_type,
+                dimensions=options.dimensions,
+            )
+            for text in request.texts
+        ]
+        return options, vectors, sum(text_tokens(text) for text in request.texts)
+
+    def _embed_image(self, index: int, item: ImageItem, options: Options) -> list[float]:
+        decoded: DecodedImage | None = None
+        try:
+            decoded = decode_image(item.data, self._settings.profile.image_formats)
+        except ImageError as error:
+            raise invalid_image(index, error) from None
+        finally:
+            self._stats.record_image(_image_record(item, decoded))
+        return embed_decoded_image(
+            decoded,
+            profile=self._settings.profile,
+            text=item.text,
+            input_type=options.input_type,
+            dimensions=options.dimensions,
+        )
+
+    def _finish(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+        response.headers["apim-request-id"] = str(uuid.uuid4())
+        response.headers["x-request-id"] = str(uuid.uuid4())
+        client_request_id = request.headers.get("x-ms-client-request-id")
+        if client_request_id is not None:
+            response.headers["x-ms-client-request-id"] = client_request_id
+        self._stats.response(response.status)
+        return response
+
+
+def _header_bytes(value: str) -> bytes:
+    """Bytes of a header value; aiohttp keeps undecodable bytes as surrogate escapes."""
+    return value.encode("utf-8", "surrogateescape")
+
+
+def _image_record(item: ImageItem, decoded: DecodedImage | None) -> dict[str, Any]:
+    return {
+        "route": IMAGES_ROUTE,
+        "declared_mime": item.mime,
+        "sniffed_format": decoded.format if decoded else None,
+        "byte_size": len(item.data),
+        "width": decoded.width if decoded else None,
+        "height": decoded.height if decoded else None,
+        "sha256": sha256_hex(item.data),
+        "text": item.text,
+    }
+
+
+def _error_response(error: ApiError) -> web.Response:
+    return web.json_response(error.body, status=error.status, headers=error.headers)
+
+
+def _check_api_version(version: str | None) -> None:
+    if not version:
+        raise azure_error(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+            target="api-version",
+        )
+    if version not in API_VERSIONS:
+        raise azure_error(
+            400,
+            "UnsupportedApiVersionValue",
+            f"Unsupported api-version '{version}'. "
+            f"The supported api-versions are '{', '.join(API_VERSIONS)}'.",
+            target="api-version",
+        )
+
+
+def _drop_connections(runner: web.AppRunner) -> None:
+    """Abort every open connection, so that stopping waits for no client (nor TLS close_notify)."""
+    server = runner.server
+    for connection in server.connections if server is not None else []:
+        if connection.transport is not None:
+            connection.transport.abort()
+
+
+def _abort(request: web.Request, *, reset: bool) -> None:
+    transport = request.transport
+    if transport is None:
+        return
+    raw = transport.get_extra_info("socket")
+    if reset and raw is not None:
+        # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+class FoundryEmulator:
+    """A local Azure AI Foundry model-inference endpoint (`/models`), served in the background.
+
+    Use it as a context manager, or call `start()` and `stop()`:
+
+        with FoundryEmulator(model="Cohere-embed-v3-english", key="k") as emu:
+            client = ImageEmbeddingsClient(emu.endpoint, AzureKeyCredential(emu.key))
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str = "Cohere-embed-v3-english",
+        key: str = "emulator-key",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_ms: float = 0.0,
+        fault_rate: float = 0.0,
+        faults: Iterable[str] = DEFAULT_FAULTS,
+        seed: int = 0,
+        retry_after: float = 1.0,
+        rpm: int | None = None,
+        reject_input_type: bool = False,
+        tls: bool = False,
+        tokens: Iterable[str] = (),
+    ) -> None:
+        """Configure the emulator (nothing is started yet).
+
+        Args:
+            model: The served deployment, a key of `MODEL_PROFILES`.
+            key: The API key accepted in `api-key` or `Authorization: Bearer`.
+            host: Address to listen on.
+            port: Port to listen on; 0 picks a free one.
+            latency_ms: Delay added to every answer.
+            fault_rate: Share of embeddings requests that fail (0 to 1), per the seeded plan.
+            faults: Kinds the plan draws from (see `FAULT_KINDS`).
+            seed: Seed of the fault plan.
+            retry_after: Seconds sent in `Retry-After` with the `429` fault.
+            rpm: Requests per minute allowed on the embeddings routes, also enforced over
+                10 s windows (`ceil(rpm / 6)` each, see `ratelimit`); None for no limit.
+            reject_input_type: Answer 422 whenever `input_type` is sent.
+            tls: Serve HTTPS with a certificate generated at start.
+            tokens: Bearer tokens accepted besides the key (e.g. for a TokenCredential).
+
+        Raises:
+            ValueError: An unknown model or fault kind, or a value out of range.
+        """
+        if not key:
+            raise ValueError("key must not be empty")
+        if latency_ms < 0 or retry_after < 0:
+            raise ValueError("latency_ms and retry_after must not be negative")
+        self.profile = get_profile(model)
+        self.host = host
+        self._requested_port = port
+        self._tls = tls
+        self._settings = _Settings(
+            profile=self.profile,
+            key=key,
+            tokens=frozenset(tokens),
+            latency_s=latency_ms / 1000.0,
+            retry_after=retry_after,
+            reject_input_type=reject_input_type,
+        )
+        self._schedule = FaultSchedule(FaultPlan(seed, fault_rate, tuple(faults)))
+        self._limiter = RpmLimiter(rpm) if rpm is not None else None
+        self._stats = Stats()
+        self._port: int | None = None
+        self._tls_dir: Path | None = None
+        self._tls_files: TlsFiles | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._service: _Service | None = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+    @property
+    def key(self) -> str:
+        """The API key."""
+        return self._settings.key
+
+    @property
+    def model(self) -> str:
+        """The served model / deployment name."""
+        return self.profile.name
+
+    @property
+    def port(self) -> int:
+        """The port being served (after `start()`)."""
+        if self._port is None:
+            raise RuntimeError("the emulator is not running; call start() or use `with`")
+        return self._port
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint to give a client, e.g. `http://127.0.0.1:PORT/models`."""
+        scheme = "https" if self._tls else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}/models"
+
+    @property
+    def ca_cert_path(self) -> str | None:
+        """With `tls=True`, a PEM file of the CA to trust; else None."""
+        return str(self._tls_files.ca_cert) if self._tls_files else None
+
+    @property
+    def received_images(self) -> list[dict[str, Any]]:
+        """One record per image received (most recent 10,000), oldest first."""
+        return self._stats.received_images()
+
+    def stats(self) -> dict[str, Any]:
+        """Return the counters, as `GET /_emulator/stats` does."""
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        """Zero the counters and forget the received images."""
+        self._stats.reset()
+
+    def enqueue(self, *outcomes: ForcedOutcome) -> None:
+        """Force the outcomes of the next embeddings requests, in order, before the plan.
+
+        Args:
+            *outcomes: Fault kinds (`FORCED_KINDS`: the plan's kinds plus `408`, `413`,
+                `429-retry-after-ms`), or `(kind, extra_headers)` tuples.
+
+        Raises:
+            ValueError: An unknown kind.
+        """
+        self._schedule.enqueue(*outcomes)
+
+    def start(self) -> FoundryEmulator:
+        """Start serving; returns once the socket accepts connections.
+
+        Returns:
+            This emulator.
+
+        Raises:
+            RuntimeError: Already running, or the server failed to start.
+            OSError: The address cannot be bound.
+        """
+        if self._thread is not None:
+            raise RuntimeError("the emulator is already running")
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.create_server((self.host, self._requested_port), family=family, backlog=512)
+        self._port = sock.getsockname()[1]
+        ssl_context = self._make_tls() if self._tls else None
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=min(8, (os.cpu_count() or 1) + 2), thread_name_prefix="emulator-embed"
+        )
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._thread = threading.Thread(
+            target=asyncio.run,
+            args=(self._serve(sock, ssl_context, ready, failure),),
+            name=f"foundry-emulator-{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        if not ready.wait(_START_TIMEOUT_S) or failure:
+            self.stop()
+            cause = failure[0] if failure else None
+            raise RuntimeError("the emulator failed to start") from cause
+        return self
+
+    def _make_tls(self) -> ssl.SSLContext:
+        self._tls_dir = Path(tempfile.mkdtemp(prefix="foundry-emulator-tls-"))
+        hosts = tuple(dict.fromkeys((self.host, "127.0.0.1", "localhost")))
+        self._tls_files = generate_certificates(self._tls_dir, hosts)
+        return _ssl_context(self._tls_files)
+
+    async def _serve(
+        self,
+        sock: socket.socket,
+        ssl_context: ssl.SSLContext | None,
+        ready: threading.Event,
+        failure: list[BaseException],
+    ) -> None:
+        assert self._executor is not None
+        service = _Service(
+            self._settings, self._stats, self._schedule, self._limiter, self._executor
+        )
+        runner = web.AppRunner(
+            service.application(),
+            handler_cancellation=True,
+            access_log=None,
+            shutdown_timeout=_SHUTDOWN_GRACE_S,
+        )
+        try:
+            await runner.setup()
+            await web.SockSite(runner, sock, ssl_context=ssl_context).start()
+        except BaseException as error:
+            failure.append(error)
+            sock.close()
+            ready.set()
+            raise
+        self._loop = asyncio.get_running_loop()
+        self._service = service
+        ready.set()
+        try:
+            await service.stopping.wait()
+        finally:
+            _drop_connections(runner)
+            await runner.cleanup()
+
+    def stop(self) -> None:
+        """Stop serving: stalled requests are dropped, the thread joined, TLS files removed."""
+        thread, loop, service = self._thread, self._loop, self._service
+        if thread is not None:
+            if loop is not None and service is not None and not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # The loop closed meanwhile.
+                    loop.call_soon_threadsafe(service.stopping.set)
+            thread.join(timeout=10.0)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+        self._thread = self._loop = self._service = self._executor = None
+        self._tls_dir = self._tls_files = None
+        self._port = None
+
+    def __enter__(self) -> FoundryEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,267 @@
+"""The emulator's vector model: deterministic, visually meaningful, not semantic.
+
+An image becomes a 16x16 RGB thumbnail (area average), each channel centred on its mean, plus
+its three colour means (weighted); a text becomes signed hashed counts of its words and character
+1-3-grams. Either feature vector (1024 long) is mixed by a seeded randomised Walsh-Hadamard
+transform (an orthogonal map, so the geometry of the features is kept) into a unit vector of the
+model's full dimension. An image+text pair is `0.85 * image + 0.15 * text`, renormalised.
+`input_type` `query` / `document` adds a small, input-dependent signed permutation of the vector
+(cosine between the two about 0.978); `text` or no `input_type` leaves it as it is. `dimensions`
+keeps a prefix of the full vector (Matryoshka) and renormalises it. Values are rounded to
+float32, as a service would send them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PIL import Image
+
+try:  # optional: only makes the emulator faster, never changes a vector
+    import numpy as _numpy
+except ImportError:  # pragma: no cover - numpy is not a dependency
+    _numpy = None  # type: ignore[assignment]
+
+from langchain_azure_image_embeddings.emulator.imaging import (
+    DecodedImage,
+    decode_image,
+    parse_data_url,
+)
+from langchain_azure_image_embeddings.emulator.profiles import ModelProfile, get_profile
+
+GRID = 16
+FEATURES = 1024
+_MIXED = 2 * FEATURES
+_COLOUR_WEIGHT = 4.0
+_IMAGE_WEIGHT = 0.85
+_TEXT_WEIGHT = 0.15
+_TYPE_STRENGTH = 0.15
+_TYPED_INPUTS = ("query", "document")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class _SignedPermutation:
+    order: tuple[int, ...]
+    signs: tuple[float, ...]
+
+    def apply(self, vector: Sequence[float]) -> list[float]:
+        return [sign * vector[index] for index, sign in zip(self.order, self.signs, strict=True)]
+
+
+@dataclass(frozen=True)
+class _Mixer:
+    signs_a: tuple[float, ...]
+    signs_b: tuple[float, ...]
+    output: _SignedPermutation
+
+
+def _hashes(label: str, count: int) -> list[int]:
+    return [
+        int.from_bytes(hashlib.blake2b(f"{label}:{i}".encode(), digest_size=8).digest(), "big")
+        for i in range(count)
+    ]
+
+
+def _signed_permutation(label: str, size: int) -> _SignedPermutation:
+    keys = _hashes(label, size)
+    order = tuple(sorted(range(size), key=keys.__getitem__))
+    signs = tuple(1.0 if key & 1 else -1.0 for key in _hashes(label + ":signs", size))
+    return _SignedPermutation(order=order, signs=signs)
+
+
+@lru_cache(maxsize=16)
+def _mixer(model: str) -> _Mixer:
+    signs = _signed_permutation(f"mix:{model}", FEATURES).signs
+    signs_b = _signed_permutation(f"mix-b:{model}", FEATURES).signs
+    return _Mixer(
+        signs_a=signs, signs_b=signs_b, output=_signed_permutation(f"out:{model}", _MIXED)
+    )
+
+
+@lru_cache(maxsize=16)
+def _type_permutation(model: str, dimensions: int, input_type: str) -> _SignedPermutation:
+    return _signed_permutation(f"type:{model}:{input_type}", dimensions)
+
+
+def _walsh_hadamard(values: list[float]) -> list[float]:
+    if _numpy is not None and len(values) > 1:
+        return _walsh_hadamard_numpy(values)
+    x = values
+    n = len(x)
+    h = 1
+    while h < n:
+        for start in range(0, n, 2 * h):
+            for i in range(start, start + h):
+                a = x[i]
+                b = x[i + h]
+                x[i] = a + b
+                x[i + h] = a - b
+        h *= 2
+    return x
+
+
+def _walsh_hadamard_numpy(values: list[float]) -> list[float]:
+    """The same butterflies with numpy, bit-identical to the loop above.
+
+    Each output is the same single addition or subtraction, so the floats are the same;
+    the loop is about 30x slower and was the emulator's bottleneck under load.
+    """
+    assert _numpy is not None
+    x = _numpy.asarray(values, dtype=_numpy.float64)
+    n = x.size
+    h = 1
+    while h < n:
+        pairs = x.reshape(-1, 2, h)
+        x = _numpy.stack((pairs[:, 0] + pairs[:, 1], pairs[:, 0] - pairs[:, 1]), axis=1)
+        x = x.reshape(n)
+        h *= 2
+    return x.tolist()  # type: ignore[no-any-return]
+
+
+def _unit(vector: Sequence[float]) -> list[float]:
+    norm = math.sqrt(math.fsum(v * v for v in vector))
+    if norm == 0.0:
+        return [1.0] + [0.0] * (len(vector) - 1)
+    return [v / norm for v in vector]
+
+
+def _project(features: Sequence[float], profile: ModelProfile) -> list[float]:
+    """Mix a FEATURES-long feature vector into a unit vector of the model's full dimension."""
+    mixer = _mixer(profile.name)
+    stacked = [s * f for s, f in zip(mixer.signs_a, features, strict=True)]
+    stacked += [s * f for s, f in zip(mixer.signs_b, features, strict=True)]
+    mixed = mixer.output.apply(_walsh_hadamard(stacked))
+    return _unit(mixed[: profile.dimensions])
+
+
+def image_features(rgb: Image.Image) -> list[float]:
+    """Features of an RGB image: its 16x16 thumbnail centred per channel, and its colour means.
+
+    Centring each channel on its own mean keeps the layout (shapes, edges, gradients) in the
+    thumbnail values and the overall colour in three weighted features, so that two images of
+    the same dominant colour are similar but not near-duplicates.
+    """
+    thumbnail = rgb.resize((GRID, GRID), Image.Resampling.BOX)
+    values = list(thumbnail.tobytes())
+    means = [math.fsum(values[c::3]) / (GRID * GRID) for c in range(3)]
+    features = [value - means[index % 3] for index, value in enumerate(values)]
+    features += [_COLOUR_WEIGHT * (mean - 127.5) for mean in means]
+    return features + [0.0] * (FEATURES - len(features))
+
+
+def text_features(text: str) -> list[float]:
+    """Features of a text: signed hashed counts of its words and character 1-3-grams."""
+    normalised = " ".join(text.lower().split())
+    padded = f" {normalised} "
+    grams = [padded[i : i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1)]
+    grams += [f"\x00{word}" for word in _WORD.findall(normalised)]
+    features = [0.0] * FEATURES
+    for gram in grams:
+        key = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "big")
+        features[key % FEATURES] += 1.0 if key >> 63 else -1.0
+    return features
+
+
+def _finish(
+    full: list[float], profile: ModelProfile, input_type: str | None, dimensions: int | None
+) -> list[float]:
+    if input_type is not None and input_type not in profile.input_types:
+        raise ValueError(f"{profile.name} does not support input_type {input_type!r}")
+    if dimensions is not None and dimensions not in profile.supported_dimensions:
+        raise ValueError(f"{profile.name} does not support dimensions={dimensions}")
+    if input_type in _TYPED_INPUTS:
+        assert input_type is not None
+        shifted = _type_permutation(profile.name, len(full), input_type).apply(full)
+        full = _unit([v + _TYPE_STRENGTH * s for v, s in zip(full, shifted, strict=True)])
+    vector = _unit(full[: dimensions or profile.dimensions])
+    return list(struct.unpack(f"<{len(vector)}f", struct.pack(f"<{len(vector)}f", *vector)))
+
+
+def embed_decoded_image(
+    image: DecodedImage,
+    *,
+    profile: ModelProfile,
+    text: str | None = None,
+    input_type: str | None = None,
+    dimensions: int | None = None,
+) -> list[float]:
+    """Return the vector of a decoded image (optionally paired with text), as the server does."""
+    full = _project(image_features(image.rgb), profile)
+    if text is not None:
+        text_full = _project(text_features(text), profile)
+        full = _unit(
+            [_IMAGE_WEIGHT * i + _TEXT_WEIGHT * t for i, t in zip(full, text_full, strict=True)]
+        )
+    return _finish(full, profile, input_type, dimensions)
+
+
+def embed_text(
+    text: str,
+    *,
+    profile: ModelProfile,
+    input_type: str | None = None,
+    dimensions: int | None = None,
+) -> list[float]:
+    """Return the vector of a text, as the server does."""
+    return _finish(_project(text_features(text), profile), profile, input_type, dimensions)
+
+
+def expected_image_vector(
+    image: bytes | str,
+    *,
+    model: str,
+    input_type: str | None = None,
+    dimensions: int | None = None,
+    text: str | None = None,
+) -> list[float]:
+    """Recompute the vector the emulator returns for an image (`encoding_format` float).
+
+    Args:
+        image: The encoded image bytes, or a `data:image/...;base64,...` URL.
+        model: The emulated model (a key of `MODEL_PROFILES`).
+        input_type: `text`, `query`, `document` or None, as sent in the request.
+        dimensions: As sent in the request; None for the model's default.
+        text: The text paired with the image, if any.
+
+    Returns:
+        Exactly the floats the server puts in `data[i].embedding`.
+
+    Raises:
+        ValueError: Unknown model, unsupported `input_type` / `dimensions`, or not an image
+            the model accepts (`ImageError`, a `ValueError`).
+    """
+    profile = get_profile(model)
+    data = parse_data_url(image).data if isinstance(image, str) else image
+    decoded = decode_image(data, profile.image_formats)
+    return embed_decoded_image(
+        decoded, profile=profile, text=text, input_type=input_type, dimensions=dimensions
+    )
+
+
+def expected_text_vector(
+    text: str, *, model: str, input_type: str | None = None, dimensions: int | None = None
+) -> list[float]:
+    """Recompute the vector the emulator returns for a text on `/embeddings` (float format).
+
+    Args:
+        text: The text.
+        model: The emulated model (a key of `MODEL_PROFILES`).
+        input_type: `text`, `query`, `document` or None, as sent in the request.
+        dimensions: As sent in the request; None for the model's default.
+
+    Returns:
+        Exactly the floats the server puts in `data[i].embedding`.
+
+    Raises:
+        ValueError: Unknown model, or unsupported `input_type` / `dimensions`.
+    """
+    return embed_text(
+        text, profile=get_profile(model), input_type=input_type, dimensions=dimensions
+    )

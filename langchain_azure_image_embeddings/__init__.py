@@ -10,8 +10,9 @@ Public names::
     )
 """
 
+from typing import TYPE_CHECKING, Any
+
 from langchain_azure_image_embeddings._version import __version__
-from langchain_azure_image_embeddings.embeddings import AzureAIImageEmbeddings
 from langchain_azure_image_embeddings.errors import (
     EmbeddingBatchError,
     EmbeddingServiceError,
@@ -20,6 +21,9 @@ from langchain_azure_image_embeddings.errors import (
 from langchain_azure_image_embeddings.exchange import InputTypeFallbackWarning
 from langchain_azure_image_embeddings.image_input import ImageInput
 from langchain_azure_image_embeddings.usage import UsageTotals
+
+if TYPE_CHECKING:
+    from langchain_azure_image_embeddings.embeddings import AzureAIImageEmbeddings
 
 __all__ = [
     "AzureAIImageEmbeddings",
@@ -31,3 +35,13 @@ __all__ = [
     "UsageTotals",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The embeddings class pulls in LangChain and the Azure SDK: import it on first use, so that
+    # light entry points (the emulator's CLI, the image helpers) start fast.
+    if name == "AzureAIImageEmbeddings":
+        from langchain_azure_image_embeddings.embeddings import AzureAIImageEmbeddings
+
+        return AzureAIImageEmbeddings
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

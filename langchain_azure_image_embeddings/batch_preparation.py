@@ -11,14 +11,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_azure_image_embeddings.batching import Batch
+from langchain_azure_image_embeddings.batching import Batch, Route
 from langchain_azure_image_embeddings.errors import ImageInputError
-from langchain_azure_image_embeddings.image_preparation import ImageLimits, prepare_image
-from langchain_azure_image_embeddings.image_sources import ImagePolicy
-from langchain_azure_image_embeddings.inputs import ImageItem, TextItem
+from langchain_azure_image_embeddings.image_preparation import (
+    ImageLimits,
+    PreparedImage,
+    prepare_image,
+)
+from langchain_azure_image_embeddings.image_sources import ImagePolicy, ImageSource
+from langchain_azure_image_embeddings.inputs import ImageItem, Item, TextItem
 from langchain_azure_image_embeddings.wire import EmbeddingsBody, build_body
 
-__all__ = ["PreparedRequest", "RequestOptions", "prepare_batch"]
+__all__ = [
+    "PreparedInput",
+    "PreparedRequest",
+    "RequestOptions",
+    "build_request",
+    "prepare_batch",
+    "prepare_input",
+]
 
 
 @dataclass(frozen=True)
@@ -42,11 +53,30 @@ class PreparedRequest:
         body: The request, or ``None`` when no input of the batch could be prepared.
         positions: The positions of the inputs the request carries, in order.
         failures: The error of each input that could not be prepared, by position.
+        hits: Vectors found in the cache, by position (those inputs are not sent).
+        cache_keys: With a cache, the key of each input sent, aligned with
+            ``positions``, under which its vector is stored after success.
     """
 
     body: EmbeddingsBody | None
     positions: list[int]
     failures: dict[int, ImageInputError]
+    hits: dict[int, list[float]] = field(default_factory=dict)
+    cache_keys: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PreparedInput:
+    """One input ready to go into a request.
+
+    Attributes:
+        value: The entry of the request's ``input`` list: the text, or
+            ``{"image": data_url, "text"?: str}``.
+        image_sha256: For images, the SHA-256 (hex) of the image bytes sent.
+    """
+
+    value: str | dict[str, str]
+    image_sha256: str | None = None
 
 
 def prepare_batch(batch: Batch, options: RequestOptions) -> PreparedRequest:
@@ -60,36 +90,77 @@ def prepare_batch(batch: Batch, options: RequestOptions) -> PreparedRequest:
         The request for the inputs that could be prepared, and the failures.
     """
     positions: list[int] = []
-    route_inputs: list[Any] = []
+    prepared: list[PreparedInput] = []
     failures: dict[int, ImageInputError] = {}
     for position, item in zip(batch.positions, batch.items, strict=True):
-        if isinstance(item, TextItem):
-            route_inputs.append(item.text)
-            positions.append(position)
-            continue
         try:
-            route_inputs.append(_image_input(item, options))
+            prepared.append(prepare_input(item, options))
         except ImageInputError as error:
             failures[position] = error.at(position)
         else:
             positions.append(position)
-    body = None
-    if route_inputs:
-        body = build_body(
-            route_inputs=route_inputs,
-            images=batch.route == "images",
-            model=options.model,
-            input_type=options.input_type,
-            dimensions=options.dimensions,
-            encoding_format=options.encoding_format,
-            model_kwargs=options.model_kwargs,
-        )
-    return PreparedRequest(body, positions, failures)
+    return PreparedRequest(build_request(batch.route, prepared, options), positions, failures)
 
 
-def _image_input(item: ImageItem, options: RequestOptions) -> dict[str, str]:
-    prepared = prepare_image(item.source, policy=options.image_policy, limits=options.image_limits)
-    entry = {"image": prepared.data_url}
+def prepare_input(
+    item: Item, options: RequestOptions, read: ImageSource | None = None
+) -> PreparedInput:
+    """Prepare one input: a text as it is, an image read, checked, fitted and encoded.
+
+    Args:
+        item: The classified input.
+        options: Request options and the image policy and limits.
+        read: The image source already read (by the cache, to hash its
+            bytes), so that it is not read twice.
+
+    Returns:
+        The input's request entry.
+
+    Raises:
+        ImageInputError: The image cannot be used (position not yet set).
+    """
+    if isinstance(item, TextItem):
+        return PreparedInput(item.text)
+    image = _prepare_image(item, options, read)
+    entry = {"image": image.data_url}
     if item.text is not None:
         entry["text"] = item.text
-    return entry
+    return PreparedInput(entry, image.sha256)
+
+
+def build_request(
+    route: Route, prepared: list[PreparedInput], options: RequestOptions
+) -> EmbeddingsBody | None:
+    """Build the request carrying ``prepared``, or ``None`` when there is nothing to send.
+
+    Args:
+        route: ``"images"`` or ``"texts"``.
+        prepared: The inputs, in request order.
+        options: Request options.
+
+    Returns:
+        The request, or ``None`` for no inputs.
+    """
+    if not prepared:
+        return None
+    return build_body(
+        route_inputs=[entry.value for entry in prepared],
+        images=route == "images",
+        model=options.model,
+        input_type=options.input_type,
+        dimensions=options.dimensions,
+        encoding_format=options.encoding_format,
+        model_kwargs=options.model_kwargs,
+    )
+
+
+def _prepare_image(
+    item: ImageItem, options: RequestOptions, read: ImageSource | None
+) -> PreparedImage:
+    if read is None:
+        return prepare_image(item.source, policy=options.image_policy, limits=options.image_limits)
+    source = read.image if read.image is not None else read.data
+    try:
+        return prepare_image(source, policy=options.image_policy, limits=options.image_limits)
+    except ImageInputError as error:  # name the caller's source, not the bytes read from it
+        raise ImageInputError(error.reason, source=read.description) from error.__cause__

@@ -1,102 +1,222 @@
-"""How many requests may be in flight: a bound that shrinks under 429 and grows back.
+"""When a request may be sent: a bound that shrinks under 429 and grows back, and the waiting.
 
-:class:`AdaptiveLimit` holds the decision (additive increase, multiplicative
-decrease); :class:`ThreadGate` and :class:`AsyncGate` only make callers wait for
-a slot, with a thread condition or an asyncio condition.
+:class:`AdaptiveLimit` holds the decisions (additive increase, multiplicative
+decrease of the requests in flight; a pause of every start after a throttled
+answer), :class:`~langchain_azure_image_embeddings.rate_limit.RateLimit` the
+optional client-side rate limit. :class:`ThreadGate` and :class:`AsyncGate`
+only make callers wait, with a thread condition or an asyncio condition, and
+are the one place where a request waits before it is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable
 
 from langchain_azure_image_embeddings.outcomes import HttpOutcome
+from langchain_azure_image_embeddings.rate_limit import RateLimit
+from langchain_azure_image_embeddings.wire import EmbeddingsBody
 
-__all__ = ["AdaptiveLimit", "AsyncGate", "ThreadGate"]
+__all__ = ["AdaptiveLimit", "AsyncGate", "Cancelled", "ThreadGate"]
+
+
+class Cancelled(Exception):
+    """The call was interrupted or cancelled: no new attempt may start."""
 
 
 class AdaptiveLimit:
-    """The number of requests allowed in flight, adapted to the service's answers.
+    """The requests allowed in flight, and when the next may start, adapted to the answers.
 
-    Each 429 halves the limit (at most once per ``cooldown`` seconds, so that
-    one wave of 429s counts once); each success raises it by ``1/limit``, so
-    it grows back by about one per round of requests, up to ``maximum``.
+    A 429 halves the limit once per wave: only a request started after the
+    last cut may cut again, so the 429s of requests that were already in
+    flight count once. Each success raises the limit by ``1/limit``, so it
+    grows back by about one per round of requests, up to ``maximum``. A
+    throttled retry also pauses every new start for as long as that retry
+    waits: the deployment's quota is shared by all requests, so the others
+    would be refused too.
+
+    Not thread-safe: the gates serialise access.
     """
 
-    def __init__(self, maximum: int, *, cooldown: float = 1.0):
+    def __init__(self, maximum: int):
         self.maximum = maximum
         self.limit = float(maximum)
         self.in_flight = 0
-        self.cooldown = cooldown
-        self._last_cut = -float("inf")
+        self.paused_until = -math.inf
+        self._epoch = 0
 
-    def can_start(self) -> bool:
-        """Return whether one more request may start now."""
-        return self.in_flight < max(1, int(self.limit))
+    def start_delay(self, now: float) -> float | None:
+        """Return ``None`` when a request may start now, else how long to wait.
 
-    def observe(self, outcome: HttpOutcome, now: float | None = None) -> None:
-        """Adapt the limit to an attempt's outcome."""
-        current = time.monotonic() if now is None else now
+        Args:
+            now: The current time (``time.monotonic()``).
+
+        Returns:
+            ``None``; seconds until a pause ends; or ``math.inf`` when the
+            requests in flight fill the limit (wait until one finishes).
+        """
+        if now < self.paused_until:
+            return self.paused_until - now
+        if self.in_flight >= max(1, int(self.limit)):
+            return math.inf
+        return None
+
+    def start(self) -> int:
+        """Count a request as in flight; return the wave it started in (for :meth:`finish`)."""
+        self.in_flight += 1
+        return self._epoch
+
+    def finish(self, epoch: int, outcome: HttpOutcome | None) -> None:
+        """Count a request as finished and adapt the limit to its outcome.
+
+        Args:
+            epoch: What :meth:`start` returned for this request.
+            outcome: The attempt's outcome (``None`` when it was cancelled).
+        """
+        self.in_flight -= 1
+        if outcome is None:
+            return
         if outcome.status == 429:
-            if current - self._last_cut >= self.cooldown:
+            if epoch == self._epoch:
                 self.limit = max(1.0, self.limit / 2)
-                self._last_cut = current
+                self._epoch += 1
         elif outcome.ok:
             self.limit = min(float(self.maximum), self.limit + 1 / self.limit)
 
+    def pause(self, seconds: float, now: float) -> None:
+        """Let no request start for ``seconds`` from ``now`` (extends, never shortens)."""
+        self.paused_until = max(self.paused_until, now + seconds)
+
 
 class ThreadGate:
-    """Makes threads wait for a slot of an :class:`AdaptiveLimit`."""
+    """Makes threads wait before each attempt: rate limit, pause, in-flight limit.
 
-    def __init__(self, limit: AdaptiveLimit):
+    Setting ``cancelled`` (through :meth:`cancel`) wakes every waiting thread
+    and makes it raise :class:`Cancelled` instead of sending.
+    """
+
+    def __init__(
+        self,
+        limit: AdaptiveLimit,
+        rate: RateLimit | None = None,
+        cancelled: threading.Event | None = None,
+    ):
         self.limit = limit
+        self.rate = rate
+        self.cancelled = cancelled if cancelled is not None else threading.Event()
         self._condition = threading.Condition()
 
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold one in-flight slot for the duration of the block."""
-        with self._condition:
-            self._condition.wait_for(self.limit.can_start)
-            self.limit.in_flight += 1
+    def attempt(
+        self, send: Callable[[EmbeddingsBody], HttpOutcome], request: EmbeddingsBody
+    ) -> HttpOutcome:
+        """Wait for the right to send, send, and adapt the limit to the outcome.
+
+        Args:
+            send: Makes one HTTP attempt.
+            request: What to send.
+
+        Returns:
+            The attempt's outcome.
+
+        Raises:
+            Cancelled: The call was cancelled before the request could be sent.
+        """
+        if self.rate is not None:
+            self._wait(self.rate.reserve(request))
+        epoch = self._start()
+        outcome: HttpOutcome | None = None
         try:
-            yield
+            outcome = send(request)
         finally:
             with self._condition:
-                self.limit.in_flight -= 1
+                self.limit.finish(epoch, outcome)
                 self._condition.notify_all()
+        return outcome
 
-    def observe(self, outcome: HttpOutcome) -> None:
-        """Adapt the limit to an attempt's outcome and wake waiters."""
+    def sleep(self, seconds: float, throttled: bool) -> None:
+        """Wait before a retry; a throttled one pauses every start as long.
+
+        Raises:
+            Cancelled: The call was cancelled meanwhile.
+        """
+        if throttled:
+            with self._condition:
+                self.limit.pause(seconds, time.monotonic())
+        self._wait(seconds)
+
+    def cancel(self) -> None:
+        """Stop every waiting and future attempt of the call."""
+        self.cancelled.set()
         with self._condition:
-            self.limit.observe(outcome)
             self._condition.notify_all()
+
+    def _start(self) -> int:
+        with self._condition:
+            while not self.cancelled.is_set():
+                delay = self.limit.start_delay(time.monotonic())
+                if delay is None:
+                    return self.limit.start()
+                self._condition.wait(None if delay == math.inf else delay)
+        raise Cancelled
+
+    def _wait(self, seconds: float) -> None:
+        if self.cancelled.wait(seconds):  # returns at once when seconds <= 0
+            raise Cancelled
 
 
 class AsyncGate:
-    """Makes tasks wait for a slot of an :class:`AdaptiveLimit`."""
+    """Makes tasks wait before each attempt: rate limit, pause, in-flight limit.
 
-    def __init__(self, limit: AdaptiveLimit):
+    Cancelling the task cancels the wait, as with any ``await``.
+    """
+
+    def __init__(self, limit: AdaptiveLimit, rate: RateLimit | None = None):
         self.limit = limit
+        self.rate = rate
         self._condition = asyncio.Condition()
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one in-flight slot for the duration of the block."""
-        async with self._condition:
-            await self._condition.wait_for(self.limit.can_start)
-            self.limit.in_flight += 1
-        try:
-            yield
-        finally:
-            async with self._condition:
-                self.limit.in_flight -= 1
-                self._condition.notify_all()
+    async def attempt(
+        self,
+        send: Callable[[EmbeddingsBody], Awaitable[HttpOutcome]],
+        request: EmbeddingsBody,
+    ) -> HttpOutcome:
+        """Wait for the right to send, send, and adapt the limit to the outcome.
 
-    async def observe(self, outcome: HttpOutcome) -> None:
-        """Adapt the limit to an attempt's outcome and wake waiters."""
-        async with self._condition:
-            self.limit.observe(outcome)
-            self._condition.notify_all()
+        Args:
+            send: Makes one HTTP attempt.
+            request: What to send.
+
+        Returns:
+            The attempt's outcome.
+        """
+        if self.rate is not None:
+            await asyncio.sleep(self.rate.reserve(request))
+        epoch = await self._start()
+        outcome: HttpOutcome | None = None
+        try:
+            outcome = await send(request)
+        finally:
+            self.limit.finish(epoch, outcome)
+            async with self._condition:
+                self._condition.notify_all()
+        return outcome
+
+    async def sleep(self, seconds: float, throttled: bool) -> None:
+        """Wait before a retry; a throttled one pauses every start as long."""
+        if throttled:
+            self.limit.pause(seconds, time.monotonic())
+        await asyncio.sleep(seconds)
+
+    async def _start(self) -> int:
+        while True:
+            async with self._condition:
+                delay = self.limit.start_delay(time.monotonic())
+                while delay == math.inf:
+                    await self._condition.wait()
+                    delay = self.limit.start_delay(time.monotonic())
+                if delay is None:
+                    return self.limit.start()
+            await asyncio.sleep(delay)

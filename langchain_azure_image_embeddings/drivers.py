@@ -23,11 +23,13 @@ from langchain_azure_image_embeddings.batch_preparation import (
     prepare_batch,
 )
 from langchain_azure_image_embeddings.batching import Batch, batch_items
+from langchain_azure_image_embeddings.cache import EmbeddingCache
 from langchain_azure_image_embeddings.concurrency import AdaptiveLimit, AsyncGate, ThreadGate
 from langchain_azure_image_embeddings.errors import EmbeddingServiceError, ImageInputError
 from langchain_azure_image_embeddings.exchange import Exchange, ExchangePolicy, Send, exchange
 from langchain_azure_image_embeddings.inputs import Item
 from langchain_azure_image_embeddings.outcomes import HttpOutcome
+from langchain_azure_image_embeddings.rate_limit import RateLimit
 from langchain_azure_image_embeddings.results import CallResults
 from langchain_azure_image_embeddings.transport import AsyncTransport, SyncTransport
 from langchain_azure_image_embeddings.wire import ParsedEmbeddings
@@ -46,6 +48,9 @@ class CallPlan:
         images_per_request: Most images per request.
         texts_per_request: Most texts per request.
         on_progress: Called with the number of inputs each finished batch held.
+        rate_limit: The client-side rate limit shared by the instance's calls, if any.
+        cache: The vector cache, if any: hits are recorded without a request,
+            answers are stored after success.
         cancelled: Set to stop starting new attempts (interrupt or cancel).
     """
 
@@ -55,6 +60,8 @@ class CallPlan:
     images_per_request: int
     texts_per_request: int
     on_progress: Callable[[int], None] | None = None
+    rate_limit: RateLimit | None = None
+    cache: EmbeddingCache | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
 
     def batches(self, items: Iterable[tuple[int, Item]]) -> Iterator[Batch]:
@@ -68,20 +75,26 @@ class CallPlan:
     def record(
         self, results: CallResults, prepared: PreparedRequest, parsed: ParsedEmbeddings | None
     ) -> None:
-        """Record a finished batch's vectors and usage, and report progress."""
+        """Record a finished batch's vectors (cache hits too) and usage; report progress."""
+        if prepared.hits:
+            results.add_vectors(list(prepared.hits), list(prepared.hits.values()))
         if parsed is not None:
             results.add_vectors(prepared.positions, parsed.vectors)
             results.add_usage(parsed.usage)
         if self.on_progress is not None:
-            self.on_progress(len(prepared.positions) + len(prepared.failures))
+            self.on_progress(len(prepared.positions) + len(prepared.failures) + len(prepared.hits))
 
-
-class _Cancelled(Exception):
-    """The call was interrupted or cancelled before this attempt."""
+    def remember(self, prepared: PreparedRequest, parsed: ParsedEmbeddings) -> None:
+        """Store a request's answers in the cache (blocking I/O: call it from a worker thread)."""
+        if self.cache is not None:
+            self.cache.remember(prepared, parsed)
 
 
 def _prepare(plan: CallPlan, batch: Batch, results: CallResults) -> PreparedRequest:
-    prepared = prepare_batch(batch, plan.options)
+    if plan.cache is not None:
+        prepared = plan.cache.prepare_batch(batch, plan.options)
+    else:
+        prepared = prepare_batch(batch, plan.options)
     results.add_failures(prepared.failures)
     return prepared
 
@@ -104,21 +117,17 @@ def run_sync(
         results: Where vectors and failures go.
         transport: The sync transport.
     """
-    gate = ThreadGate(AdaptiveLimit(plan.max_concurrency))
+    gate = ThreadGate(AdaptiveLimit(plan.max_concurrency), plan.rate_limit, plan.cancelled)
 
     def drive(steps: Exchange) -> ParsedEmbeddings:
         reply: HttpOutcome | None = None
         try:
             while True:
                 step = steps.send(reply)
-                if plan.cancelled.is_set():
-                    raise _Cancelled
                 if isinstance(step, Send):
-                    with gate.slot():
-                        reply = transport.send(step.request)
-                    gate.observe(reply)
+                    reply = gate.attempt(transport.send, step.request)
                 else:
-                    plan.cancelled.wait(step.seconds)
+                    gate.sleep(step.seconds, step.throttled)
                     reply = None
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
@@ -132,6 +141,8 @@ def run_sync(
             except EmbeddingServiceError as error:
                 _fail_request(results, prepared, error)
         plan.record(results, prepared, parsed)
+        if parsed is not None:
+            plan.remember(prepared, parsed)
 
     pool = ThreadPoolExecutor(plan.max_concurrency, thread_name_prefix="azure-image-embeddings")
     pending: set[Future[None]] = set()
@@ -142,7 +153,7 @@ def run_sync(
             pending.add(pool.submit(job, batch))
         _settle(wait(pending))
     except BaseException:
-        plan.cancelled.set()
+        gate.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
@@ -174,7 +185,7 @@ async def run_async(
         transport: The async transport.
         preparer: Threads for image preparation.
     """
-    gate = AsyncGate(AdaptiveLimit(plan.max_concurrency))
+    gate = AsyncGate(AdaptiveLimit(plan.max_concurrency), plan.rate_limit)
     running = asyncio.Semaphore(plan.max_concurrency)
     loop = asyncio.get_running_loop()
 
@@ -184,11 +195,9 @@ async def run_async(
             while True:
                 step = steps.send(reply)
                 if isinstance(step, Send):
-                    async with gate.slot():
-                        reply = await transport.send(step.request)
-                    await gate.observe(reply)
+                    reply = await gate.attempt(transport.send, step.request)
                 else:
-                    await asyncio.sleep(step.seconds)
+                    await gate.sleep(step.seconds, step.throttled)
                     reply = None
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
@@ -203,6 +212,8 @@ async def run_async(
                 except EmbeddingServiceError as error:
                     _fail_request(results, prepared, error)
             plan.record(results, prepared, parsed)
+            if parsed is not None and plan.cache is not None:
+                await loop.run_in_executor(preparer, plan.remember, prepared, parsed)
 
     pending: set[asyncio.Task[None]] = set()
     try:

@@ -12,6 +12,7 @@ from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.stores import ByteStore
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import (
     BaseModel,
@@ -29,6 +30,7 @@ from pydantic import (
 from typing_extensions import Self
 
 from langchain_azure_image_embeddings.batch_preparation import RequestOptions
+from langchain_azure_image_embeddings.cache import CacheScope, EmbeddingCache
 from langchain_azure_image_embeddings.credentials import default_scopes
 from langchain_azure_image_embeddings.drivers import CallPlan, classify_lazily, run_async, run_sync
 from langchain_azure_image_embeddings.exchange import ExchangePolicy
@@ -36,6 +38,7 @@ from langchain_azure_image_embeddings.image_preparation import ImageLimits
 from langchain_azure_image_embeddings.image_sources import ImagePolicy, check_image_source_policy
 from langchain_azure_image_embeddings.indexing import take_precomputed
 from langchain_azure_image_embeddings.inputs import ImageItem, Item, classify
+from langchain_azure_image_embeddings.remote_images import normalize_host
 from langchain_azure_image_embeddings.results import CallResults, Outcome
 from langchain_azure_image_embeddings.retry import RetrySettings
 from langchain_azure_image_embeddings.runtime import Runtime
@@ -47,6 +50,7 @@ __all__ = ["AzureAIImageEmbeddings"]
 _ENDPOINT_ENV = ("AZURE_INFERENCE_ENDPOINT", "AZURE_AI_INFERENCE_ENDPOINT")
 _CREDENTIAL_ENV = ("AZURE_INFERENCE_CREDENTIAL", "AZURE_AI_INFERENCE_CREDENTIAL")
 _DEFAULT_LIMITS = ImageLimits()
+_DEFAULT_POLICY = ImagePolicy()
 
 InputTypeChoice = Literal["document", "query"] | str | None
 
@@ -92,6 +96,11 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             Retries of 408, 429, 5xx, dropped connections and timeouts.
         timeout: float
             Read timeout in seconds.
+        requests_per_minute / tokens_per_minute: int | None
+            An optional client-side rate limit, for a deployment's known quota.
+        cache: ByteStore | None
+            Vectors kept by content (any LangChain ``ByteStore``): re-embedding
+            unchanged images or texts sends nothing.
 
     Key init args — image params:
         image_roots: list[Path] | None
@@ -174,7 +183,10 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     dimensions: PositiveInt | None = None
     """Output dimensions, passed through (a model that refuses answers 422)."""
     encoding_format: Literal["float", "base64"] = "float"
-    """How vectors travel: JSON floats, or base64 little-endian float32 (decoded here)."""
+    """How vectors travel: ``"float"``, JSON numbers (every model), or ``"base64"``,
+    little-endian float32 decoded here: a 4x smaller response and about half the
+    client CPU, for models that accept it (a model that does not answers 422).
+    See ``docs/performance.md`` for the measurements."""
     document_input_type: str | None = "document"
     """``input_type`` sent by ``embed_documents``, ``embed_image`` and ``embed_images``."""
     query_input_type: str | None = "query"
@@ -197,16 +209,37 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     """Largest image sent, in bytes; larger images are downscaled and re-encoded."""
     max_image_pixels: PositiveInt = _DEFAULT_LIMITS.max_pixels
     """Pixel budget of an image sent; larger images are downscaled."""
+    max_source_bytes: PositiveInt = _DEFAULT_POLICY.max_source_bytes
+    """Most bytes read from any image source (file, download, data URL) before decoding."""
+    remote_image_timeout: PositiveFloat = _DEFAULT_POLICY.remote_timeout
+    """Seconds allowed for one whole image download, redirects included."""
     max_retries: NonNegativeInt = 6
     """Retries after the first attempt of a request."""
     max_retry_after: NonNegativeFloat = 60.0
     """Longest wait the service may ask for with ``Retry-After``; longer fails at once."""
+    retry_backoff: NonNegativeFloat = 0.5
+    """Seconds before the first retry when the service names no wait; doubled at
+    each further retry, with jitter, up to ``retry_backoff_max``."""
+    retry_backoff_max: NonNegativeFloat = 20.0
+    """The longest computed wait between two attempts."""
     timeout: PositiveFloat = 60.0
     """Read timeout in seconds."""
     connect_timeout: PositiveFloat = 10.0
     """Connect timeout in seconds."""
+    requests_per_minute: PositiveInt | None = None
+    """Client-side limit of requests (every attempt) per minute, shared by the calls of
+    this instance; ``None``: none (the client still slows down on 429)."""
+    tokens_per_minute: PositiveInt | None = None
+    """Client-side limit of estimated tokens per minute (1,000 per image, one per
+    four characters of text), shared by the calls of this instance; ``None``: none."""
     show_progress_bar: bool = False
     """Show a tqdm progress bar (install the ``progress`` extra)."""
+    cache: ByteStore | None = None
+    """A LangChain ``ByteStore`` (``InMemoryByteStore``, ``LocalFileStore``, ...) keeping
+    vectors by content: the prepared image bytes (or the text), the paired text, the
+    endpoint, model, input type, dimensions, encoding and ``model_kwargs``. Inputs found
+    there are not sent; ``embed_image`` and every other method keep working (unlike
+    ``CacheBackedEmbeddings``, which hides ``embed_image``). ``None``: no cache."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra model parameters, sent in the body with ``extra-parameters: pass-through``."""
     client_kwargs: dict[str, Any] = Field(default_factory=dict)
@@ -225,6 +258,11 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         if isinstance(value, (str, Path)):
             return [value]
         return value
+
+    @field_validator("allowed_remote_hosts")
+    @classmethod
+    def _canonical_hosts(cls, value: list[str]) -> list[str]:
+        return [normalize_host(host) for host in value]
 
     @model_validator(mode="after")
     def _check_endpoint(self) -> Self:
@@ -482,7 +520,9 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         return ImagePolicy(
             image_roots=roots,
             allow_remote_images=self.allow_remote_images,
-            allowed_remote_hosts=frozenset(host.lower() for host in self.allowed_remote_hosts),
+            allowed_remote_hosts=frozenset(self.allowed_remote_hosts),
+            max_source_bytes=self.max_source_bytes,
+            remote_timeout=self.remote_image_timeout,
         )
 
     def _plan(self, input_type: str | None, on_progress: Callable[[int], None] | None) -> CallPlan:
@@ -498,7 +538,12 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             ),
         )
         policy = ExchangePolicy(
-            retry=RetrySettings(max_retries=self.max_retries, max_retry_after=self.max_retry_after),
+            retry=RetrySettings(
+                max_retries=self.max_retries,
+                backoff_base=self.retry_backoff,
+                backoff_max=self.retry_backoff_max,
+                max_retry_after=self.max_retry_after,
+            ),
             input_type_fallback=self.input_type_fallback,
             memory=self._runtime.memory,
             model=self.model,
@@ -510,7 +555,23 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             images_per_request=self.images_per_request,
             texts_per_request=self.texts_per_request,
             on_progress=on_progress,
+            rate_limit=self._runtime.rate_limit(self.requests_per_minute, self.tokens_per_minute),
+            cache=self._vector_cache(input_type),
         )
+
+    def _vector_cache(self, input_type: str | None) -> EmbeddingCache | None:
+        if self.cache is None:
+            return None
+        assert self.endpoint is not None
+        scope = CacheScope(
+            endpoint=self.endpoint,
+            model=self.model,
+            input_type=input_type,
+            dimensions=self.dimensions,
+            encoding_format=self.encoding_format,
+            model_kwargs=self.model_kwargs,
+        )
+        return EmbeddingCache(self.cache, scope)
 
     def _classifier(self, strings_are_images: bool, policy: ImagePolicy) -> Callable[[Any], Item]:
         def classify_one(value: Any) -> Item:

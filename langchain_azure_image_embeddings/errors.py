@@ -136,7 +136,7 @@ class EmbeddingServiceError(RuntimeError):
         if self.attempts > 1:
             text += f" [after {self.attempts} attempts]"
         if self.hint:
-            text += f". {self.hint}"
+            text = f"{text.rstrip('.')}. {self.hint}"
         return text
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -138,7 +138,14 @@ def exchange(request: EmbeddingsBody, policy: ExchangePolicy) -> Exchange:
             return (yield from _split(request, policy))
         if not is_retryable(outcome) or attempts > policy.retry.max_retries:
             raise service_error(outcome, attempts=attempts)
-        yield Sleep(_wait_before_retry(outcome, attempts, policy), outcome.status == 429)
+        wait = _wait_before_retry(outcome, attempts, policy)
+        logger.debug(
+            "attempt %d failed (%s); retrying in %.2f s",
+            attempts,
+            f"HTTP {outcome.status}" if outcome.status is not None else outcome.failure,
+            wait,
+        )
+        yield Sleep(wait, outcome.status == 429)
 
 
 def _split(request: EmbeddingsBody, policy: ExchangePolicy) -> Exchange:

@@ -94,11 +94,12 @@ def _aggregate(
         assert isinstance(first, EmbeddingServiceError)
         error = EmbeddingServiceError(
             f"{len(errors)} inputs failed (positions {', '.join(map(str, failures))}); "
-            f"first: {first}",
+            f"first: {first.message}",
             status_code=first.status_code,
             error_code=first.error_code,
             retry_after=first.retry_after,
             attempts=first.attempts,
+            hint=first.hint,
         )
     else:
         error = EmbeddingBatchError(failures, partial)

@@ -17,6 +17,7 @@ from langchain_azure_image_embeddings.credentials import (
     key_credential,
 )
 from langchain_azure_image_embeddings.exchange import InputTypeMemory
+from langchain_azure_image_embeddings.rate_limit import RateLimit
 from langchain_azure_image_embeddings.transport import (
     AsyncTransport,
     SyncTransport,
@@ -40,6 +41,7 @@ class Runtime:
         self.session_transport: AsyncTransport | None = None
         self._sync_transport: SyncTransport | None = None
         self._sync_default_credential: Any = None
+        self._rate_limit: RateLimit | None = None
         self._lock = threading.Lock()
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -66,6 +68,29 @@ class Runtime:
                 "async methods (aembed_documents, aembed_query, aembed_image, aembed_images)"
             )
         return credential
+
+    def rate_limit(
+        self, requests_per_minute: int | None, tokens_per_minute: int | None
+    ) -> RateLimit | None:
+        """Return the client-side rate limit shared by every call, or ``None`` without one.
+
+        Args:
+            requests_per_minute: Requests allowed per minute, or ``None``.
+            tokens_per_minute: Estimated tokens allowed per minute, or ``None``.
+
+        Returns:
+            The same :class:`RateLimit` for as long as the settings stay the same.
+        """
+        if requests_per_minute is None and tokens_per_minute is None:
+            return None
+        with self._lock:
+            current = self._rate_limit
+            if current is None or (current.requests_per_minute, current.tokens_per_minute) != (
+                requests_per_minute,
+                tokens_per_minute,
+            ):
+                current = self._rate_limit = RateLimit(requests_per_minute, tokens_per_minute)
+            return current
 
     def async_transport(self, settings: TransportSettings, credential: Any) -> AsyncTransport:
         """Return a new async transport bound to the running loop (closed by its user)."""

@@ -7,6 +7,11 @@ trace that never logs secrets or image payloads, and it sends requests through
 the SDK pipeline with ``send_request``, returning plain
 :class:`~langchain_azure_image_embeddings.outcomes.HttpOutcome` values.
 
+Responses are requested with ``stream=True`` and read whole with ``read()``:
+without it, azure-core's ``ContentDecodePolicy`` JSON-decodes every body
+(result unused) before :func:`.wire.parse_embeddings` reads it again, which
+doubled the cost of a float response (see ``docs/performance.md``).
+
 Microsoft announced the retirement of ``azure-ai-inference`` and of the
 ``/models`` API for 2026-08-26: a successor transport would replace this module
 and nothing else.
@@ -44,6 +49,7 @@ _SECRET_HEADERS = frozenset(
 )
 _MAX_DETAIL_CHARS = 300
 # Options that configure the HTTP transport itself rather than the SDK client.
+_READ_BLOCK_BYTES = 64 * 1024
 _TRANSPORT_OPTIONS = frozenset(
     {"connection_verify", "connection_cert", "connection_data_block_size", "proxies"}
 )
@@ -94,9 +100,14 @@ class TransportSettings:
         options: dict[str, Any] = {
             "connection_timeout": self.connect_timeout,
             "read_timeout": self.read_timeout,
+            # Responses are read in blocks of this size; azure-core's 4 KiB default means
+            # ~530 Python-level reads for a 96-vector float response (35% of its cost).
+            "connection_data_block_size": _READ_BLOCK_BYTES,
         }
         options.update(
-            (name, value) for name, value in self.client_kwargs.items() if name in _TRANSPORT_OPTIONS
+            (name, value)
+            for name, value in self.client_kwargs.items()
+            if name in _TRANSPORT_OPTIONS
         )
         return options
 
@@ -161,8 +172,9 @@ def _answer(status: int, headers: Mapping[str, str], body: bytes) -> HttpOutcome
     return HttpOutcome(status, {name.lower(): value for name, value in headers.items()}, body)
 
 
-def _failure(error: AzureError) -> HttpOutcome:
+def _failure(error: AzureError, settings: TransportSettings) -> HttpOutcome:
     detail = (error.message or type(error).__name__)[:_MAX_DETAIL_CHARS]
+    described = f"{type(error).__name__}: {detail}"
     kind: FailureKind
     if isinstance(error, ClientAuthenticationError) or "non-TLS" in detail:
         kind = "credential"
@@ -170,13 +182,18 @@ def _failure(error: AzureError) -> HttpOutcome:
         kind = "tls"
     elif isinstance(error, ServiceResponseTimeoutError) or "timed out" in detail.lower():
         kind = "timeout"
+        if isinstance(error, ServiceRequestError):
+            limit = f"no connection within the connect timeout of {settings.connect_timeout:g} s"
+        else:
+            limit = f"no answer within the read timeout of {settings.read_timeout:g} s"
+        described = f"{limit} ({described})"
     elif isinstance(error, ServiceRequestError):
         kind = "connect"
     elif isinstance(error, ServiceResponseError):
         kind = "connection"
     else:
         kind = "connection"
-    return HttpOutcome(None, failure=kind, detail=f"{type(error).__name__}: {detail}")
+    return HttpOutcome(None, failure=kind, detail=described)
 
 
 class SyncTransport:
@@ -225,10 +242,12 @@ class SyncTransport:
         """
         client = self._get_client()
         try:
-            response = client.send_request(_http_request(request, self._settings.api_version))
+            response = client.send_request(
+                _http_request(request, self._settings.api_version), stream=True
+            )
             return _answer(response.status_code, response.headers, response.read())
         except AzureError as error:
-            return _failure(error)
+            return _failure(error, self._settings)
 
     def close(self) -> None:
         """Close the client and its connections (it is re-created if used again)."""
@@ -280,10 +299,12 @@ class AsyncTransport:
         """
         client = self._get_client()
         try:
-            response = await client.send_request(_http_request(request, self._settings.api_version))
+            response = await client.send_request(
+                _http_request(request, self._settings.api_version), stream=True
+            )
             return _answer(response.status_code, response.headers, await response.read())
         except AzureError as error:
-            return _failure(error)
+            return _failure(error, self._settings)
 
     async def aclose(self) -> None:
         """Close the client, its session and connections."""

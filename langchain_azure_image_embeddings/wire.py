@@ -7,9 +7,17 @@ import binascii
 import json
 import sys
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+_json_loads: Callable[[bytes], Any]
+try:  # orjson comes with langchain-core (through langsmith) on CPython: 3x faster here
+    from orjson import loads as _orjson_loads
+
+    _json_loads = _orjson_loads
+except ImportError:  # pragma: no cover - PyPy, or a trimmed environment
+    _json_loads = json.loads
 
 __all__ = [
     "EmbeddingsBody",
@@ -130,19 +138,22 @@ def parse_embeddings(raw: bytes, expected: int) -> ParsedEmbeddings:
             or does not hold exactly one embedding per input.
     """
     try:
-        document = json.loads(raw)
+        document = _json_loads(raw)
     except ValueError as error:
         raise ResponseFormatError(f"the response is not JSON ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         raise ResponseFormatError("the response has no 'data' list")
     slots: list[list[float] | None] = [None] * expected
+    # JSON booleans are numbers to array("d"); look for them value by value only
+    # when the body has any (the fast path converts 1,024 values in microseconds).
+    strict = b"true" in raw or b"false" in raw
     for entry in document["data"]:
         index = entry.get("index") if isinstance(entry, dict) else None
         if not isinstance(index, int) or not 0 <= index < expected or slots[index] is not None:
             raise ResponseFormatError(
                 f"the response's item indexes do not match the {expected} inputs sent"
             )
-        slots[index] = _vector(entry.get("embedding"))
+        slots[index] = _vector(entry.get("embedding"), strict)
     missing = [position for position, vector in enumerate(slots) if vector is None]
     if missing:
         raise ResponseFormatError(
@@ -155,17 +166,16 @@ def parse_embeddings(raw: bytes, expected: int) -> ParsedEmbeddings:
     )
 
 
-def _vector(embedding: object) -> list[float]:
+def _vector(embedding: object, strict: bool) -> list[float]:
     if isinstance(embedding, str):
         return _decode_base64_floats(embedding)
-    if (
-        isinstance(embedding, list)
-        and embedding
-        and all(
-            isinstance(value, (int, float)) and not isinstance(value, bool) for value in embedding
-        )
-    ):
-        return [float(value) for value in embedding]
+    if isinstance(embedding, list) and embedding:
+        if strict and any(isinstance(value, bool) for value in embedding):
+            raise ResponseFormatError("an embedding holds a boolean")
+        try:
+            return array("d", embedding).tolist()
+        except (TypeError, OverflowError):
+            pass
     raise ResponseFormatError("an embedding is neither a list of numbers nor a base64 string")
 
 

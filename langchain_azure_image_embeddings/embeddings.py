@@ -515,8 +515,8 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
 
     def _image_policy(self) -> ImagePolicy:
         roots = None
-        if self.image_roots is not None:
-            roots = tuple(Path(root).expanduser().resolve() for root in self.image_roots)
+        if self.image_roots is not None:  # ImagePolicy resolves them to real paths
+            roots = tuple(Path(root).expanduser() for root in self.image_roots)
         return ImagePolicy(
             image_roots=roots,
             allow_remote_images=self.allow_remote_images,

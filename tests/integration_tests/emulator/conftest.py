@@ -24,9 +24,11 @@ API_VERSION = "2025-04-01"
 
 
 @pytest.fixture
-def emu() -> Iterator[FoundryEmulator]:
-    with FoundryEmulator(model=V3, key=KEY) as emulator:
-        yield emulator
+def emu(emulator: FoundryEmulator) -> FoundryEmulator:
+    """The shared per-test emulator (tests/conftest.py), under this suite's short name."""
+    assert emulator.key == KEY
+    assert emulator.model == V3
+    return emulator
 
 
 @pytest.fixture

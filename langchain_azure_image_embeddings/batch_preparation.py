@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain_azure_image_embeddings.batching import Batch, Route
 from langchain_azure_image_embeddings.errors import ImageInputError
@@ -18,7 +18,12 @@ from langchain_azure_image_embeddings.image_preparation import (
     PreparedImage,
     prepare_image,
 )
-from langchain_azure_image_embeddings.image_sources import ImagePolicy, ImageSource
+from langchain_azure_image_embeddings.image_sources import (
+    CheckedSource,
+    ImagePolicy,
+    ImageSource,
+    read_image_source,
+)
 from langchain_azure_image_embeddings.inputs import ImageItem, Item, TextItem
 from langchain_azure_image_embeddings.wire import EmbeddingsBody, build_body
 
@@ -29,6 +34,7 @@ __all__ = [
     "build_request",
     "prepare_batch",
     "prepare_input",
+    "read_item_source",
 ]
 
 
@@ -154,11 +160,29 @@ def build_request(
     )
 
 
+def read_item_source(item: ImageItem, policy: ImagePolicy) -> ImageSource:
+    """Read an image input's source, through its policy check when classification made one.
+
+    Args:
+        item: The classified image input.
+        policy: What may be read.
+
+    Returns:
+        What was read.
+
+    Raises:
+        ImageInputError: The source is not allowed or unreadable (position not yet set).
+    """
+    if item.checked is not None:
+        return cast(CheckedSource, item.checked).read(policy)
+    return read_image_source(item.source, policy)
+
+
 def _prepare_image(
     item: ImageItem, options: RequestOptions, read: ImageSource | None
 ) -> PreparedImage:
     if read is None:
-        return prepare_image(item.source, policy=options.image_policy, limits=options.image_limits)
+        read = read_item_source(item, options.image_policy)
     source = read.image if read.image is not None else read.data
     try:
         return prepare_image(source, policy=options.image_policy, limits=options.image_limits)

@@ -30,7 +30,6 @@ import hashlib
 import json
 import logging
 import sys
-import threading
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,16 +46,18 @@ from langchain_azure_image_embeddings.batch_preparation import (
     RequestOptions,
     build_request,
     prepare_input,
+    read_item_source,
 )
 from langchain_azure_image_embeddings.batching import Batch, Route
 from langchain_azure_image_embeddings.errors import ImageInputError
 from langchain_azure_image_embeddings.image_preparation import ImageLimits
-from langchain_azure_image_embeddings.image_sources import ImageSource, read_image_source
-from langchain_azure_image_embeddings.inputs import ImageItem, TextItem
+from langchain_azure_image_embeddings.image_sources import ImageSource
+from langchain_azure_image_embeddings.inputs import ImageItem, Item, TextItem
 from langchain_azure_image_embeddings.wire import ParsedEmbeddings
 
 __all__ = [
     "KEY_PREFIX",
+    "CacheAnswer",
     "CacheScope",
     "EmbeddingCache",
     "decode_vector",
@@ -234,7 +235,7 @@ class CacheScope:
 
 @dataclass
 class _Lookup:
-    """What the cache learnt about one batch before anything was prepared."""
+    """What the cache learnt about some inputs before anything was prepared."""
 
     keys: dict[int, str] = dataclasses.field(default_factory=dict)
     aliases: dict[int, str] = dataclasses.field(default_factory=dict)
@@ -242,35 +243,97 @@ class _Lookup:
     failures: dict[int, ImageInputError] = dataclasses.field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Miss:
+    """An input looked up ahead of batching and not found: what its request will need."""
+
+    key: str | None
+    alias: str | None
+    read: ImageSource | None
+
+
+@dataclass(frozen=True)
+class CacheAnswer:
+    """What :meth:`EmbeddingCache.answer` found for a chunk of inputs.
+
+    Attributes:
+        hits: Vectors found, by position.
+        failures: Inputs whose source could not be read, by position.
+        rest: The other inputs, in input order: to be batched and sent.
+    """
+
+    hits: dict[int, list[float]]
+    failures: dict[int, ImageInputError]
+    rest: list[tuple[int, Item]]
+
+
 class EmbeddingCache:
-    """The cache as one call uses it: lookups while preparing, writes after success.
+    """The cache as one call uses it: lookups ahead of batching, writes after success.
 
-    Every method may run in worker threads; the store is used through its
-    sync ``mget``/``mset``. A store that fails never fails the call: a failed
+    :meth:`answer` looks inputs up in chunks as they are taken from the
+    caller, before they are batched, so a hit costs no request, no worker
+    thread and no decode, and the misses still fill whole requests. It reads
+    local sources to hash them and keeps what it read (at most
+    ``read_ahead_bytes`` per chunk) for the request; downloads are left to
+    :meth:`prepare_batch`, which runs in worker threads and looks up whatever
+    was not looked up yet. A store that fails never fails the call: a failed
     read is a miss, a failed write is skipped, and both are logged.
-
-    The lookups of one call run one at a time (remote downloads excepted): each
-    is a few short system calls and hashes, and many threads doing them at
-    once mostly wait for each other's GIL hand-offs (200 hits took 120 ms on
-    16 threads, 80 ms serialised; see ``docs/performance.md``).
 
     Args:
         store: Any LangChain ``ByteStore``.
         scope: What the call's vectors depend on besides their inputs.
+        read_ahead_bytes: The most source bytes one chunk reads ahead.
     """
 
-    def __init__(self, store: ByteStore, scope: CacheScope):
+    def __init__(self, store: ByteStore, scope: CacheScope, read_ahead_bytes: int = 32 * 2**20):
         self.store = store
         self.scope = scope
-        self._lookups = threading.Lock()
+        self.read_ahead_bytes = read_ahead_bytes
+        self._misses: dict[int, _Miss] = {}
+
+    def answer(self, chunk: Sequence[tuple[int, Item]], options: RequestOptions) -> CacheAnswer:
+        """Look up a chunk of inputs: texts by key, local images by their bytes' hash.
+
+        Nothing is downloaded or decoded here. Images past the chunk's
+        read-ahead budget, and remote images, are passed on unread.
+
+        Args:
+            chunk: Classified inputs with their positions.
+            options: Request options and the image policy and limits.
+
+        Returns:
+            The hits, the unreadable inputs, and the rest to send.
+        """
+        lookup = _Lookup()
+        looked: list[tuple[int, Item]] = []
+        budget = self.read_ahead_bytes
+        for position, item in chunk:
+            if isinstance(item, ImageItem):
+                if budget <= 0 or _is_remote(item.source):
+                    continue
+                read = self._read(position, item, options, lookup)
+                budget -= len(read.data) if read is not None and read.data is not None else 0
+            looked.append((position, item))
+        self._look_up(looked, options, lookup)
+        hits = self._get(lookup.keys)
+        for position, _ in looked:
+            if position not in hits and position not in lookup.failures:
+                self._misses[position] = _Miss(
+                    lookup.keys.get(position),
+                    lookup.aliases.get(position),
+                    lookup.reads.get(position),
+                )
+        answered = hits.keys() | lookup.failures.keys()
+        rest = [(position, item) for position, item in chunk if position not in answered]
+        return CacheAnswer(hits, lookup.failures, rest)
 
     def prepare_batch(self, batch: Batch, options: RequestOptions) -> PreparedRequest:
         """Answer what the cache knows and prepare the request for the rest.
 
-        Texts are looked up by their key; images are read, their bytes
-        hashed and looked up through the source alias, and only images not
-        found are decoded and prepared, then looked up by their prepared
-        bytes (the same image from another source).
+        Inputs :meth:`answer` did not look up (downloads, images past its
+        read-ahead budget, or all of them when it was not used) are looked
+        up first. Only images not found are decoded and prepared, then
+        looked up by their prepared bytes (the same image from another source).
 
         Args:
             batch: Inputs of one route with their positions.
@@ -280,10 +343,23 @@ class EmbeddingCache:
             The cache hits, the request for the misses (or ``None``), the
             failures, and the keys under which to store the answers.
         """
-        lookup = self._read_remote_sources(batch, options)
-        with self._lookups:
-            self._look_up_sources(batch, options, lookup)
-            hits = self._get(lookup.keys)
+        lookup = _Lookup()
+        fresh: list[tuple[int, Item]] = []
+        for position, item in zip(batch.positions, batch.items, strict=True):
+            miss = self._misses.pop(position, None)
+            if miss is None:
+                fresh.append((position, item))
+                if isinstance(item, ImageItem):
+                    self._read(position, item, options, lookup)
+                continue
+            if miss.key is not None:
+                lookup.keys[position] = miss.key
+            if miss.alias is not None:
+                lookup.aliases[position] = miss.alias
+            if miss.read is not None:
+                lookup.reads[position] = miss.read
+        self._look_up(fresh, options, lookup)
+        hits = self._get({p: lookup.keys[p] for p, _ in fresh if p in lookup.keys})
         failures = dict(lookup.failures)
         sent: dict[int, tuple[PreparedInput, str]] = {}
         new_aliases: list[tuple[str, bytes]] = []
@@ -328,40 +404,40 @@ class EmbeddingCache:
             pairs = zip(prepared.cache_keys, parsed.vectors, strict=True)
             self._set([(key, encode_vector(vector)) for key, vector in pairs])
 
-    def _read_remote_sources(self, batch: Batch, options: RequestOptions) -> _Lookup:
-        """Download the batch's ``http(s)`` images (slow: outside the lookup lock)."""
-        lookup = _Lookup()
-        for position, item in zip(batch.positions, batch.items, strict=True):
-            if isinstance(item, ImageItem) and _is_remote(item.source):
-                self._read(position, item, options, lookup)
-        return lookup
-
-    def _look_up_sources(self, batch: Batch, options: RequestOptions, lookup: _Lookup) -> None:
-        for position, item in zip(batch.positions, batch.items, strict=True):
+    def _look_up(
+        self, inputs: Sequence[tuple[int, Item]], options: RequestOptions, lookup: _Lookup
+    ) -> None:
+        """Find the key of each input: a text's own, an image's through its source alias."""
+        texts: dict[int, str | None] = {}
+        for position, item in inputs:
             if isinstance(item, TextItem):
                 lookup.keys[position] = self.scope.text_key(item.text)
                 continue
-            if position not in lookup.reads and position not in lookup.failures:
-                self._read(position, item, options, lookup)
+            texts[position] = item.text
             read = lookup.reads.get(position)
             if read is not None and read.data is not None:
                 lookup.aliases[position] = source_key(read.data, options.image_limits)
-        if lookup.aliases:
-            texts = {p: i.text for p, i in zip(batch.positions, batch.items, strict=True)}
-            aliases = list(lookup.aliases.items())
-            found = self._mget([key for _, key in aliases])
-            for (position, _), value in zip(aliases, found, strict=True):
-                digest = value.decode("ascii", "replace") if value is not None else ""
-                if len(digest) == 64 and set(digest) <= _HEX_DIGITS:
-                    lookup.keys[position] = self.scope.image_key(digest, texts[position])
-                    del lookup.aliases[position]
+        aliases = [(p, key) for p, key in lookup.aliases.items() if p in texts]
+        if not aliases:
+            return
+        found = self._mget([key for _, key in aliases])
+        for (position, _), value in zip(aliases, found, strict=True):
+            digest = value.decode("ascii", "replace") if value is not None else ""
+            if len(digest) == 64 and set(digest) <= _HEX_DIGITS:
+                lookup.keys[position] = self.scope.image_key(digest, texts[position])
+                del lookup.aliases[position]
 
     @staticmethod
-    def _read(position: int, item: ImageItem, options: RequestOptions, lookup: _Lookup) -> None:
+    def _read(
+        position: int, item: ImageItem, options: RequestOptions, lookup: _Lookup
+    ) -> ImageSource | None:
         try:
-            lookup.reads[position] = read_image_source(item.source, options.image_policy)
+            read = read_item_source(item, options.image_policy)
         except ImageInputError as error:
             lookup.failures[position] = error.at(position)
+            return None
+        lookup.reads[position] = read
+        return read
 
     def _get(self, keys: Mapping[int, str]) -> dict[int, list[float]]:
         if not keys:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from langchain_azure_image_embeddings.batch_preparation import (
@@ -34,7 +35,10 @@ from langchain_azure_image_embeddings.results import CallResults
 from langchain_azure_image_embeddings.transport import AsyncTransport, SyncTransport
 from langchain_azure_image_embeddings.wire import ParsedEmbeddings
 
-__all__ = ["CallPlan", "run_async", "run_sync"]
+__all__ = ["CACHE_CHUNK", "CallPlan", "run_async", "run_sync"]
+
+CACHE_CHUNK = 64
+"""Inputs looked up in the cache at once, ahead of batching (one ``mget`` or two per chunk)."""
 
 
 @dataclass
@@ -64,13 +68,30 @@ class CallPlan:
     cache: EmbeddingCache | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
 
-    def batches(self, items: Iterable[tuple[int, Item]]) -> Iterator[Batch]:
-        """Group the classified inputs into batches, lazily."""
+    def batches(self, items: Iterable[tuple[int, Item]], results: CallResults) -> Iterator[Batch]:
+        """Group the classified inputs into batches, lazily, after answering what the cache can."""
         return batch_items(
-            items,
+            self._answer_from_cache(items, results),
             images_per_request=self.images_per_request,
             texts_per_request=self.texts_per_request,
         )
+
+    def _answer_from_cache(
+        self, items: Iterable[tuple[int, Item]], results: CallResults
+    ) -> Iterator[tuple[int, Item]]:
+        """Record the cache's hits (and unreadable sources) chunk by chunk; yield the rest."""
+        if self.cache is None:
+            yield from items
+            return
+        iterator = iter(items)
+        while chunk := list(islice(iterator, CACHE_CHUNK)):
+            answer = self.cache.answer(chunk, self.options)
+            results.add_failures(answer.failures)
+            if answer.hits:
+                results.add_vectors(list(answer.hits), list(answer.hits.values()))
+            if self.on_progress is not None and (answer.hits or answer.failures):
+                self.on_progress(len(answer.hits) + len(answer.failures))
+            yield from answer.rest
 
     def record(
         self, results: CallResults, prepared: PreparedRequest, parsed: ParsedEmbeddings | None
@@ -145,13 +166,12 @@ def run_sync(
             plan.remember(prepared, parsed)
 
     pool = ThreadPoolExecutor(plan.max_concurrency, thread_name_prefix="azure-image-embeddings")
-    pending: set[Future[None]] = set()
+    ahead = _Window(2 * plan.max_concurrency)
     try:
-        for batch in plan.batches(items):
-            if len(pending) >= 2 * plan.max_concurrency:
-                pending = _settle(wait(pending, return_when=FIRST_COMPLETED))
-            pending.add(pool.submit(job, batch))
-        _settle(wait(pending))
+        for batch in plan.batches(items, results):
+            ahead.enter()
+            ahead.track(pool.submit(job, batch))
+        ahead.drain()
     except BaseException:
         gate.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
@@ -159,11 +179,41 @@ def run_sync(
     pool.shutdown(wait=True)
 
 
-def _settle(done_and_pending: Any) -> set[Future[None]]:
-    done, still_pending = done_and_pending
-    for future in done:
-        future.result()
-    return set(still_pending)
+class _Window:
+    """Bounds the jobs submitted ahead of completion, and raises the first job's failure.
+
+    A semaphore slot per job, released by the job's done-callback: cheaper
+    than waiting on the set of futures after every submission.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._slots = threading.Semaphore(size)
+        self._size = size
+        self._failures: list[BaseException] = []
+
+    def enter(self) -> None:
+        """Wait for a free slot; raise the failure of a job that ended with one."""
+        self._slots.acquire()
+        self._raise_failure()
+
+    def track(self, future: Future[None]) -> None:
+        """Free the future's slot when it is done, keeping its failure."""
+        future.add_done_callback(self._done)
+
+    def drain(self) -> None:
+        """Wait for every job; raise the first failure."""
+        for _ in range(self._size):
+            self._slots.acquire()
+        self._raise_failure()
+
+    def _done(self, future: Future[None]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            self._failures.append(future.exception())  # type: ignore[arg-type]
+        self._slots.release()
+
+    def _raise_failure(self) -> None:
+        if self._failures:
+            raise self._failures[0]
 
 
 async def run_async(
@@ -215,9 +265,17 @@ async def run_async(
             if parsed is not None and plan.cache is not None:
                 await loop.run_in_executor(preparer, plan.remember, prepared, parsed)
 
+    batches = plan.batches(items, results)
+
+    async def next_batch() -> Batch | None:
+        if plan.cache is None:
+            return next(batches, None)
+        # Cache lookups read files and the store (blocking I/O): off the event loop.
+        return await loop.run_in_executor(preparer, next, batches, None)
+
     pending: set[asyncio.Task[None]] = set()
     try:
-        for batch in plan.batches(items):
+        while (batch := await next_batch()) is not None:
             if len(pending) >= 2 * plan.max_concurrency:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:

@@ -577,7 +577,8 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         def classify_one(value: Any) -> Item:
             item = classify(value, strings_are_images=strings_are_images)
             if isinstance(item, ImageItem):
-                check_image_source_policy(item.source, policy)
+                checked = check_image_source_policy(item.source, policy)
+                return ImageItem(item.source, item.text, checked)
             return item
 
         return classify_one

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import errno
 import os
 import re
@@ -51,7 +52,13 @@ from langchain_azure_image_embeddings.remote_images import (
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["ImagePolicy", "ImageSource", "check_image_source_policy", "read_image_source"]
+__all__ = [
+    "CheckedSource",
+    "ImagePolicy",
+    "ImageSource",
+    "check_image_source_policy",
+    "read_image_source",
+]
 
 _MIB = 1024 * 1024
 _READ_CHUNK = _MIB
@@ -84,12 +91,14 @@ class ImagePolicy:
     allowed_remote_hosts: frozenset[str] = frozenset()
     max_source_bytes: int = 50 * _MIB
     remote_timeout: float = 10.0
+    _root_prefixes: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.image_roots is not None:
             roots: Iterable[str | os.PathLike[str]] = self.image_roots
             resolved = tuple(Path(os.path.realpath(root)) for root in roots)
             object.__setattr__(self, "image_roots", resolved)
+            object.__setattr__(self, "_root_prefixes", _root_prefixes(resolved))
         hosts = frozenset(normalize_host(host) for host in self.allowed_remote_hosts)
         object.__setattr__(self, "allowed_remote_hosts", hosts)
         if self.max_source_bytes <= 0:
@@ -117,18 +126,26 @@ class ImageSource:
     declared_mime: str | None = None
 
 
-class _Located(Protocol):
-    """A classified source: a cheap check, and the read itself."""
+class CheckedSource(Protocol):
+    """A source that passed :func:`check_image_source_policy`, ready to be read."""
 
     @property
-    def description(self) -> str: ...
+    def description(self) -> str:
+        """A short, safe description of the source for messages."""
+        ...
 
-    def check(self, policy: ImagePolicy) -> None: ...
+    def read(self, policy: ImagePolicy) -> ImageSource:
+        """Read the source under ``policy`` (the policy it was checked against)."""
+        ...
 
-    def read(self, policy: ImagePolicy) -> ImageSource: ...
+
+class _Located(CheckedSource, Protocol):
+    """A classified source: a cheap check, and the read itself."""
+
+    def check(self, policy: ImagePolicy) -> CheckedSource: ...
 
 
-def check_image_source_policy(source: object, policy: ImagePolicy) -> None:
+def check_image_source_policy(source: object, policy: ImagePolicy) -> CheckedSource:
     """Check that a source is an accepted form and allowed by ``policy``, cheaply.
 
     No file is opened and nothing is downloaded: local files are only
@@ -140,11 +157,15 @@ def check_image_source_policy(source: object, policy: ImagePolicy) -> None:
         source: One image input as the caller gave it.
         policy: What may be read.
 
+    Returns:
+        The checked source: reading it later does not resolve a path again
+        (a file is still confirmed, once open, to lie inside ``image_roots``).
+
     Raises:
         ImageInputError: The source is not an accepted form, not allowed, or
             visibly unreadable (missing file, directory, too large, empty).
     """
-    _locate(source).check(policy)
+    return _locate(source).check(policy)
 
 
 def read_image_source(source: object, policy: ImagePolicy) -> ImageSource:
@@ -161,9 +182,7 @@ def read_image_source(source: object, policy: ImagePolicy) -> ImageSource:
         ImageInputError: The source is not accepted, not allowed, unreadable
             or larger than ``policy.max_source_bytes``.
     """
-    located = _locate(source)
-    located.check(policy)
-    return located.read(policy)
+    return _locate(source).check(policy).read(policy)
 
 
 # Classification (no I/O) ------------------------------------------------------------------
@@ -312,8 +331,9 @@ class _InlineBytes:
     data: bytes | bytearray | memoryview
     description: str
 
-    def check(self, policy: ImagePolicy) -> None:
+    def check(self, policy: ImagePolicy) -> CheckedSource:
         _check_size(_nbytes(self.data), policy, self.description)
+        return self
 
     def read(self, policy: ImagePolicy) -> ImageSource:
         return ImageSource(bytes(self.data), None, self.description, None)
@@ -325,8 +345,9 @@ class _Base64:
     description: str
     declared_mime: str | None
 
-    def check(self, policy: ImagePolicy) -> None:
+    def check(self, policy: ImagePolicy) -> CheckedSource:
         _check_size(len(self.payload) * 3 // 4, policy, self.description, "the decoded image")
+        return self
 
     def read(self, policy: ImagePolicy) -> ImageSource:
         data = _decode_base64(self.payload, self.description)
@@ -357,8 +378,9 @@ class _DataUrl:
         object.__setattr__(self, "media_type", media_type)
         object.__setattr__(self, "payload", payload)
 
-    def check(self, policy: ImagePolicy) -> None:
+    def check(self, policy: ImagePolicy) -> CheckedSource:
         _Base64(self.payload, self.description, self.media_type).check(policy)
+        return self
 
     def read(self, policy: ImagePolicy) -> ImageSource:
         return _Base64(self.payload, self.description, self.media_type).read(policy)
@@ -383,7 +405,7 @@ class _RemoteUrl:
     url: str
     description: str
 
-    def check(self, policy: ImagePolicy) -> None:
+    def check(self, policy: ImagePolicy) -> CheckedSource:
         if not policy.allow_remote_images:
             raise ImageInputError(
                 "downloading images from URLs is off; construct the embeddings with "
@@ -392,6 +414,7 @@ class _RemoteUrl:
                 source=self.description,
             )
         check_remote_url(self.url, policy.allowed_remote_hosts)
+        return self
 
     def read(self, policy: ImagePolicy) -> ImageSource:
         image = fetch_remote_image(
@@ -405,21 +428,29 @@ class _RemoteUrl:
 
 @dataclass(frozen=True)
 class _LocalFile:
-    """A local file: a string path (``confined`` to the roots) or a ``PathLike`` object."""
+    """A local file: a string path (``confined`` to the roots) or a ``PathLike`` object.
+
+    ``target`` is the path to open, set by :meth:`check`: for a confined path,
+    its real path, found inside a root.
+    """
 
     path: str
     description: str
     confined: bool
+    target: str | None = None
 
-    def check(self, policy: ImagePolicy) -> None:
+    def check(self, policy: ImagePolicy) -> CheckedSource:
         target = self._target(policy)
         self._check_stat(_guard_os(lambda: os.stat(target), self.description), policy)
+        return dataclasses.replace(self, target=target)
 
     def read(self, policy: ImagePolicy) -> ImageSource:
-        target = self._target(policy)
+        target = self.target if self.target is not None else self._target(policy)
         flags = _OPEN_FLAGS | (_NO_FOLLOW if self.confined else 0)
         fd = _guard_os(lambda: os.open(target, flags), self.description)
         with os.fdopen(fd, "rb") as file:
+            if self.confined:  # a folder on the way may have been swapped for a symlink since
+                self._check_inside_roots(_opened_path(fd, target), policy)
             info = _guard_os(lambda: os.fstat(fd), self.description)
             self._check_stat(info, policy)
             # Read the size fstat gave (+1 to notice growth): a read sized to the cap
@@ -444,13 +475,16 @@ class _LocalFile:
                 "pass a pathlib.Path",
                 source=self.description,
             )
-        real = Path(_guard_os(lambda: os.path.realpath(self.path), self.description))
-        if not any(real.is_relative_to(root) for root in policy.image_roots):
+        real: str = _guard_os(lambda: os.path.realpath(self.path), self.description)
+        self._check_inside_roots(real, policy)
+        return real
+
+    def _check_inside_roots(self, real: str, policy: ImagePolicy) -> None:
+        if not os.path.normcase(real + os.sep).startswith(policy._root_prefixes):
             raise ImageInputError(
                 "the path lies outside image_roots (after resolving '..' and symlinks)",
                 source=self.description,
             )
-        return str(real)
 
     def _check_stat(self, info: os.stat_result, policy: ImagePolicy) -> None:
         if stat.S_ISDIR(info.st_mode):
@@ -460,6 +494,24 @@ class _LocalFile:
         if info.st_size == 0:
             raise ImageInputError("the file is empty (0 bytes)", source=self.description)
         _check_size(info.st_size, policy, self.description, "the file")
+
+
+def _root_prefixes(roots: tuple[Path, ...]) -> tuple[str, ...]:
+    """Each root, ending in a separator.
+
+    ``path + sep`` starts with one of them exactly when ``path`` is the root or
+    lies inside it: a string test, with no ``Path`` built per image.
+    """
+    texts = (os.path.normcase(str(root)) for root in roots)
+    return tuple(text if text.endswith(os.sep) else text + os.sep for text in texts)
+
+
+def _opened_path(fd: int, target: str) -> str:
+    """The real path of the file open at ``fd``: asked of the kernel where it can tell."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # no /proc (macOS, Windows, some sandboxes): resolve the name again
+        return os.path.realpath(target)
 
 
 def _guard_os(action: Callable[[], Any], description: str) -> Any:
@@ -491,8 +543,8 @@ class _FileObject:
             self, "description", label or f"file object ({type(self.file).__name__})"
         )
 
-    def check(self, policy: ImagePolicy) -> None:
-        return None
+    def check(self, policy: ImagePolicy) -> CheckedSource:
+        return self
 
     def read(self, policy: ImagePolicy) -> ImageSource:
         limit = policy.max_source_bytes
@@ -539,8 +591,8 @@ class _PilImage:
         label = f"PIL image {width}x{height} {self.image.mode}"
         object.__setattr__(self, "description", label)
 
-    def check(self, policy: ImagePolicy) -> None:
-        return None
+    def check(self, policy: ImagePolicy) -> CheckedSource:
+        return self
 
     def read(self, policy: ImagePolicy) -> ImageSource:
         return ImageSource(None, self.image, self.description, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_azure_image_embeddings.errors import ImageInputError
@@ -29,10 +29,19 @@ class TextItem:
 
 @dataclass(frozen=True, slots=True)
 class ImageItem:
-    """An image input (optionally with paired text), sent to ``/images/embeddings``."""
+    """An image input (optionally with paired text), sent to ``/images/embeddings``.
+
+    Attributes:
+        source: The image as the caller gave it.
+        text: The paired text, if any.
+        checked: The source once checked against the image policy
+            (:func:`.image_sources.check_image_source_policy`), so that
+            reading it does not check it again; ``None`` until then.
+    """
 
     source: Any
     text: str | None = None
+    checked: Any = field(default=None, compare=False)
 
 
 Item = TextItem | ImageItem

@@ -71,6 +71,30 @@ def test_only_new_inputs_are_sent(emulator):
     assert _requests(emulator, TEXTS_ROUTE) == 1
 
 
+def test_the_misses_fill_whole_requests(emulator):
+    """Hits are answered before batching, so what is left still travels in full requests."""
+    embeddings = make_embeddings(emulator, cache=InMemoryByteStore(), texts_per_request=4)
+    known = [f"known {index}" for index in range(8)]
+    embeddings.embed_documents(known)
+    emulator.reset_stats()
+    new = [f"new {index}" for index in range(8)]
+    mixed = [text for pair in zip(known, new, strict=True) for text in pair]
+    vectors = embeddings.embed_documents(mixed)
+    assert vectors == [expected_text_vector(t, model=MODEL, input_type="document") for t in mixed]
+    assert emulator.stats()["texts"] == 8
+    assert _requests(emulator, TEXTS_ROUTE) == 2  # not one request per hole between hits
+
+
+async def test_the_misses_fill_whole_requests_async(emulator):
+    embeddings = make_embeddings(emulator, cache=InMemoryByteStore(), texts_per_request=3)
+    await embeddings.aembed_documents(["a", "b", "c"])
+    emulator.reset_stats()
+    assert await embeddings.aembed_documents(["a", "x", "b", "y", "c", "z"]) == [
+        expected_text_vector(t, model=MODEL, input_type="document") for t in "axbycz"
+    ]
+    assert _requests(emulator, TEXTS_ROUTE) == 1
+
+
 def test_input_types_are_cached_apart(emulator):
     image = jpeg_bytes(seed=1)
     embeddings = make_embeddings(emulator, cache=InMemoryByteStore())

@@ -241,6 +241,56 @@ def test_a_sibling_folder_sharing_the_root_prefix_is_outside(root: Path) -> None
     assert refusal(str(sibling / "x.png"), image_roots=(root,)).reason == OUTSIDE
 
 
+def test_a_checked_path_is_read_without_resolving_it_again(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = ImagePolicy(image_roots=(root,))
+    checked = check_image_source_policy(str(root / "cat.png"), policy)
+    resolved: list[str] = []
+    real_realpath = os.path.realpath
+
+    def counting_realpath(path: Any, *args: Any, **kwargs: Any) -> str:
+        resolved.append(str(path))
+        return real_realpath(path, *args, **kwargs)
+
+    monkeypatch.setattr(os.path, "realpath", counting_realpath)
+    assert checked.read(policy).data == PNG
+    if Path("/proc/self/fd").is_dir():  # Linux: the kernel names the open file
+        assert resolved == []
+
+
+def test_a_folder_swapped_for_a_symlink_after_the_check_is_refused(
+    root: Path, tmp_path: Path
+) -> None:
+    """The classic race: the path is checked, then a folder on it becomes a link outside."""
+    (root / "album").mkdir()
+    (root / "album" / "cat.png").write_bytes(PNG)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "cat.png").write_bytes(b"\x89PNG\r\n\x1a\n secret")
+    policy = ImagePolicy(image_roots=(root,))
+    checked = check_image_source_policy(str(root / "album" / "cat.png"), policy)
+
+    (root / "album").rename(root / "album-old")
+    (root / "album").symlink_to(outside)
+
+    with pytest.raises(ImageInputError) as caught:
+        checked.read(policy)
+    assert caught.value.reason == OUTSIDE
+
+
+def test_a_file_swapped_for_a_symlink_after_the_check_is_refused(
+    root: Path, tmp_path: Path
+) -> None:
+    policy = ImagePolicy(image_roots=(root,))
+    checked = check_image_source_policy(str(root / "cat.png"), policy)
+    (root / "cat.png").unlink()
+    (root / "cat.png").symlink_to(tmp_path / "secret.png")
+    with pytest.raises(ImageInputError) as caught:
+        checked.read(policy)
+    assert caught.value.reason == "cannot read the file (the path is a symbolic link)"
+
+
 def test_file_etc_passwd_is_refused(root: Path, no_io: list[str]) -> None:
     assert refusal("file:///etc/passwd").reason.startswith("local file paths given as strings")
     assert no_io == []

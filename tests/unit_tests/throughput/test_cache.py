@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from array import array
 
@@ -20,6 +21,7 @@ from langchain_azure_image_embeddings.cache import (
     source_key,
 )
 from langchain_azure_image_embeddings.image_preparation import ImageLimits
+from langchain_azure_image_embeddings.image_sources import ImagePolicy, check_image_source_policy
 from langchain_azure_image_embeddings.inputs import ImageItem, TextItem
 from langchain_azure_image_embeddings.wire import ParsedEmbeddings, Usage
 
@@ -212,3 +214,98 @@ def test_a_failing_store_never_fails_the_call(caplog):
     _answer(cache, prepared)
     assert "could not be read" in caplog.text
     assert "could not be written" in caplog.text
+
+
+# ------------------------------------------------------ looking up ahead of batching
+
+
+class _CountingStore(InMemoryByteStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys_read: list[str] = []
+
+    def mget(self, keys):
+        self.keys_read.extend(keys)
+        return super().mget(keys)
+
+
+def _file_items(tmp_path, count: int) -> tuple[RequestOptions, list[tuple[int, ImageItem]]]:
+    policy = ImagePolicy(image_roots=(tmp_path,))
+    items = []
+    for seed in range(count):
+        path = tmp_path / f"photo{seed}.jpg"
+        path.write_bytes(jpeg_bytes(seed=seed))
+        source = str(path)
+        items.append((seed, ImageItem(source, None, check_image_source_policy(source, policy))))
+    return dataclasses.replace(_options(), image_policy=policy), items
+
+
+def test_answer_returns_hits_and_passes_the_rest_on_in_input_order(tmp_path):
+    cache = EmbeddingCache(InMemoryByteStore(), SCOPE)
+    options, images = _file_items(tmp_path, 3)
+    _answer(cache, cache.prepare_batch(Batch("images", [0], [images[1][1]]), options))
+    _answer(cache, cache.prepare_batch(Batch("texts", [0], [TextItem("b")]), options))
+
+    chunk = [(0, TextItem("a")), (1, images[0][1]), (2, TextItem("b")), (3, images[1][1])]
+    chunk.append((4, images[2][1]))
+    answer = EmbeddingCache(cache.store, SCOPE).answer(chunk, options)
+    assert set(answer.hits) == {2, 3}
+    assert answer.failures == {}
+    assert [position for position, _ in answer.rest] == [0, 1, 4]
+
+
+def test_a_miss_is_read_once_and_not_looked_up_again(tmp_path):
+    store = _CountingStore()
+    cache = EmbeddingCache(store, SCOPE)
+    options, images = _file_items(tmp_path, 2)
+    answer = cache.answer([*images, (2, TextItem("a"))], options)
+    assert [position for position, _ in answer.rest] == [0, 1, 2]
+    looked_up = len(store.keys_read)
+    for path in tmp_path.glob("*.jpg"):
+        path.unlink()  # what was read ahead is what is sent
+
+    prepared = cache.prepare_batch(Batch("images", [0, 1], [images[0][1], images[1][1]]), options)
+    texts = cache.prepare_batch(Batch("texts", [2], [TextItem("a")]), options)
+    assert prepared.failures == {}
+    assert prepared.positions == [0, 1]
+    assert texts.positions == [2]
+    assert all(".source." not in key for key in store.keys_read[looked_up:])  # no alias again
+    assert SCOPE.text_key("a") not in store.keys_read[looked_up:]
+
+
+def test_images_past_the_read_ahead_budget_are_looked_up_when_prepared(tmp_path):
+    store = InMemoryByteStore()
+    options, images = _file_items(tmp_path, 3)
+    warm = EmbeddingCache(store, SCOPE)
+    for position, item in images:
+        _answer(warm, warm.prepare_batch(Batch("images", [position], [item]), options))
+
+    cache = EmbeddingCache(store, SCOPE, read_ahead_bytes=1)
+    answer = cache.answer(images, options)
+    assert set(answer.hits) == {0}  # the first read spends the budget
+    assert [position for position, _ in answer.rest] == [1, 2]
+    for position, item in answer.rest:
+        prepared = cache.prepare_batch(Batch("images", [position], [item]), options)
+        assert prepared.body is None
+        assert set(prepared.hits) == {position}
+
+
+def test_answer_neither_downloads_nor_fails_remote_images():
+    cache = EmbeddingCache(InMemoryByteStore(), SCOPE)
+    remote = ImageItem("https://example.com/cat.jpg")  # remote images are off: it would fail
+    answer = cache.answer([(0, remote)], _options())
+    assert answer.rest == [(0, remote)]
+    assert answer.failures == {}
+    prepared = cache.prepare_batch(Batch("images", [0], [remote]), _options())
+    assert set(prepared.failures) == {0}
+
+
+def test_answer_reports_unreadable_files_by_position(tmp_path):
+    cache = EmbeddingCache(InMemoryByteStore(), SCOPE)
+    options, images = _file_items(tmp_path, 2)
+    (tmp_path / "photo1.jpg").unlink()
+    answer = cache.answer(images, options)
+    assert set(answer.failures) == {1}
+    assert answer.failures[1].position == 1
+    assert "no such file" in str(answer.failures[1])
+    assert [position for position, _ in answer.rest] == [0]

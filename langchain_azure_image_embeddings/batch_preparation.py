@@ -7,6 +7,8 @@ batch is still sent.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -185,6 +187,19 @@ def _prepare_image(
         read = read_item_source(item, options.image_policy)
     source = read.image if read.image is not None else read.data
     try:
-        return prepare_image(source, policy=options.image_policy, limits=options.image_limits)
+        with _DECODING:
+            return prepare_image(source, policy=options.image_policy, limits=options.image_limits)
     except ImageInputError as error:  # name the caller's source, not the bytes read from it
         raise ImageInputError(error.reason, source=read.description) from error.__cause__
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+_DECODING = threading.BoundedSemaphore(_usable_cores())
+"""Decoding, resizing and encoding are CPU-bound (Pillow releases the GIL): more of them at
+once than there are cores only adds decoded images alive in memory and cache misses."""

@@ -76,9 +76,13 @@ class ImageLimits:
     Args:
         max_image_bytes: The most bytes of image data sent (before base64).
             Cohere embed v3 takes up to 5 MiB; the default leaves a margin.
-        max_pixels: The pixel budget: larger images are downscaled to it,
-            aspect ratio kept. The default, 2,458,624 (1568 x 1568), is the
-            size above which embed-v-4-0 downsamples anyway.
+        max_pixels: The pixel budget: larger images are downscaled to fit
+            it, aspect ratio kept. A JPEG is decoded at 1/2, 1/4 or 1/8 scale
+            (DCT scaling) when that fits the budget and keeps at least half
+            of it, and sent at that size without resampling. The default,
+            3,145,728 (2048 x 1536), lets 12 MP and 48 MP photos and 4K
+            frames reach it by DCT scaling alone, the cheapest way; embed-v-4-0
+            downsamples anything above 2,458,624 pixels itself.
         max_decode_pixels: Images claiming more pixels are refused before
             anything is decoded (decompression bombs).
         allowed_formats: The formats that may be decoded, a subset of PNG,
@@ -87,7 +91,7 @@ class ImageLimits:
     """
 
     max_image_bytes: int = 5 * 1024 * 1024 - 64 * 1024
-    max_pixels: int = 2_458_624
+    max_pixels: int = 3_145_728
     max_decode_pixels: int = 64_000_000
     allowed_formats: frozenset[str] = frozenset({"PNG", "JPEG", "WEBP", "GIF"})
     jpeg_quality: int = 90
@@ -236,7 +240,10 @@ def _prepare_bytes(data: bytes, limits: ImageLimits) -> PreparedImage:
     animated = bool(getattr(image, "is_animated", False))
     target = _fit(full_size, limits.max_pixels)
     if image_format == "JPEG" and target != full_size:
-        image.draft("RGB", target)  # DCT scaling: decode at 1/2, 1/4 or 1/8 size
+        # DCT scaling: decode at 1/2, 1/4 or 1/8 size; when that size fits the budget, it is
+        # the size sent (no resampling).
+        image.draft("RGB", _dct_scaled_size(full_size, limits.max_pixels) or target)
+        target = _fit(image.size, limits.max_pixels)
     image.load()
     orientation = _orientation(image)
     as_given = not animated and orientation in (None, 1) and target == full_size
@@ -389,6 +396,24 @@ def _fit(size: tuple[int, int], max_pixels: int) -> tuple[int, int]:
         else:
             new_height -= 1
     return new_width, new_height
+
+
+def _dct_scaled_size(size: tuple[int, int], max_pixels: int) -> tuple[int, int] | None:
+    """The size to ask a JPEG's DCT scaling for, when it makes resampling unnecessary.
+
+    That is the largest 1/2, 1/4 or 1/8 scale within ``max_pixels``, provided
+    it keeps at least half of them (otherwise a larger scale and a resample
+    keep more detail). Returns ``None`` when no scale qualifies.
+    """
+    width, height = size
+    for scale in (2, 4, 8):
+        # libjpeg rounds scaled sizes up; Pillow picks the scale from the floor.
+        pixels = -(-width // scale) * -(-height // scale)
+        if pixels <= max_pixels:
+            if 2 * pixels >= max_pixels and min(width, height) >= scale:
+                return width // scale, height // scale
+            return None
+    return None
 
 
 def _decode_failure(exc: Exception) -> str:

@@ -12,7 +12,7 @@ import weakref
 
 import pytest
 
-from langchain_azure_image_embeddings import drivers
+from langchain_azure_image_embeddings import batch_preparation, drivers
 from langchain_azure_image_embeddings.emulator import (
     FoundryEmulator,
     expected_image_vector,
@@ -154,3 +154,46 @@ async def test_order_is_kept_under_random_latencies_async(shared_emulator, rando
     inputs, expected = _mixed()
     embeddings = make_embeddings(shared_emulator, max_concurrency=6, texts_per_request=4)
     assert await embeddings.aembed_documents(inputs) == expected
+
+
+class _DecodeWatch:
+    """Wraps ``prepare_image`` (still doing the real work) to count how many run at once."""
+
+    def __init__(self, prepare) -> None:
+        self.prepare = prepare
+        self.running = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, *args, **kwargs):
+        with self._lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            time.sleep(0.02)  # long enough for every worker to be here at once, if allowed
+            return self.prepare(*args, **kwargs)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+@pytest.fixture
+def decode_watch(monkeypatch):
+    watch = _DecodeWatch(batch_preparation.prepare_image)
+    monkeypatch.setattr(batch_preparation, "prepare_image", watch)
+    return watch
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_no_more_images_are_decoded_at_once_than_there_are_cores(
+    shared_emulator, decode_watch, mode
+):
+    cores = batch_preparation._usable_cores()
+    embeddings = make_embeddings(shared_emulator, max_concurrency=cores + 4)
+    images = [jpeg_bytes(seed=seed) for seed in range(4 * (cores + 4))]
+    if mode == "sync":
+        vectors = embeddings.embed_images(images)
+    else:
+        vectors = asyncio.run(embeddings.aembed_images(images))
+    assert vectors == [expected_image_vector(i, model=MODEL, input_type="document") for i in images]
+    assert decode_watch.peak == cores

@@ -7,13 +7,12 @@ at the end of the input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 from langchain_azure_image_embeddings.inputs import ImageItem, Item
 
-__all__ = ["Batch", "Route", "batch_items"]
+__all__ = ["Batch", "Batcher", "Route"]
 
 Route = Literal["images", "texts"]
 
@@ -30,29 +29,28 @@ class Batch:
         return len(self.positions)
 
 
-def batch_items(
-    items: Iterable[tuple[int, Item]],
-    *,
-    images_per_request: int,
-    texts_per_request: int,
-) -> Iterator[Batch]:
-    """Group ``(position, item)`` pairs into batches, consuming ``items`` lazily.
+class Batcher:
+    """Fills one batch per route as inputs arrive, releasing each as soon as it is full."""
 
-    Args:
-        items: Classified inputs with their positions, in any order.
-        images_per_request: Most images (or image+text pairs) in one request.
-        texts_per_request: Most texts in one request.
+    def __init__(self, *, images_per_request: int, texts_per_request: int) -> None:
+        self._limits: dict[Route, int] = {
+            "images": images_per_request,
+            "texts": texts_per_request,
+        }
+        self._open: dict[Route, Batch] = {}
 
-    Yields:
-        Full batches as soon as they fill, then the remaining partial batches.
-    """
-    limits: dict[Route, int] = {"images": images_per_request, "texts": texts_per_request}
-    open_batches: dict[Route, Batch] = {}
-    for position, item in items:
+    def add(self, position: int, item: Item) -> Batch | None:
+        """Add an input; return its batch if that is now full."""
         route: Route = "images" if isinstance(item, ImageItem) else "texts"
-        batch = open_batches.setdefault(route, Batch(route))
+        batch = self._open.setdefault(route, Batch(route))
         batch.positions.append(position)
         batch.items.append(item)
-        if len(batch) >= limits[route]:
-            yield open_batches.pop(route)
-    yield from (batch for batch in open_batches.values() if batch.positions)
+        if len(batch) >= self._limits[route]:
+            return self._open.pop(route)
+        return None
+
+    def remaining(self) -> list[Batch]:
+        """The partial batches left at the end of the input."""
+        left = [batch for batch in self._open.values() if batch.positions]
+        self._open.clear()
+        return left

@@ -1,18 +1,21 @@
 """The two drivers: run a call's requests with threads (sync) or with asyncio (async).
 
-Both drive the same plan: inputs are classified and batched lazily
-(:mod:`.batching`), each batch is prepared in a worker thread
-(:mod:`.batch_preparation`) and sent through :func:`.exchange.exchange`. At
-most ``max_concurrency`` batches are being prepared or sent at once, and at
-most twice that many are taken from the input ahead of completion, so memory
-stays bounded whatever the input's length.
+Both drive the same plan (:meth:`CallPlan.steps`): inputs are classified,
+looked up in the cache when there is one (a chunk at a time, the blocking
+look-up in a thread for async code) and batched lazily (:mod:`.batching`);
+each batch is prepared in a worker thread (:mod:`.batch_preparation`) and
+sent through :func:`.exchange.exchange`. The caller's iterable is always read
+on the calling thread (the event loop's, for async code). At most
+``max_concurrency`` batches are being prepared or sent at once, and at most
+twice that many are taken from the input ahead of completion, so memory stays
+bounded whatever the input's length.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -23,7 +26,7 @@ from langchain_azure_image_embeddings.batch_preparation import (
     RequestOptions,
     prepare_batch,
 )
-from langchain_azure_image_embeddings.batching import Batch, batch_items
+from langchain_azure_image_embeddings.batching import Batch, Batcher
 from langchain_azure_image_embeddings.cache import EmbeddingCache
 from langchain_azure_image_embeddings.concurrency import AdaptiveLimit, AsyncGate, ThreadGate
 from langchain_azure_image_embeddings.errors import EmbeddingServiceError, ImageInputError
@@ -35,10 +38,21 @@ from langchain_azure_image_embeddings.results import CallResults
 from langchain_azure_image_embeddings.transport import AsyncTransport, SyncTransport
 from langchain_azure_image_embeddings.wire import ParsedEmbeddings
 
-__all__ = ["CACHE_CHUNK", "CallPlan", "run_async", "run_sync"]
+__all__ = ["CACHE_CHUNK", "CallPlan", "LookUp", "PlanSteps", "run_async", "run_sync"]
 
 CACHE_CHUNK = 64
 """Inputs looked up in the cache at once, ahead of batching (one ``mget`` or two per chunk)."""
+
+
+@dataclass(frozen=True)
+class LookUp:
+    """A step of :meth:`CallPlan.steps`: look these inputs up in the cache."""
+
+    chunk: list[tuple[int, Item]]
+
+
+PlanSteps = Generator["Batch | LookUp", "list[tuple[int, Item]] | None", None]
+"""Yields batches to send and chunks to look up; is sent the inputs left after a look-up."""
 
 
 @dataclass
@@ -68,30 +82,41 @@ class CallPlan:
     cache: EmbeddingCache | None = None
     cancelled: threading.Event = field(default_factory=threading.Event)
 
-    def batches(self, items: Iterable[tuple[int, Item]], results: CallResults) -> Iterator[Batch]:
-        """Group the classified inputs into batches, lazily, after answering what the cache can."""
-        return batch_items(
-            self._answer_from_cache(items, results),
-            images_per_request=self.images_per_request,
-            texts_per_request=self.texts_per_request,
-        )
+    def steps(self, items: Iterable[tuple[int, Item]]) -> PlanSteps:
+        """The batches to send, asking the driver to look chunks up in the cache first.
 
-    def _answer_from_cache(
-        self, items: Iterable[tuple[int, Item]], results: CallResults
-    ) -> Iterator[tuple[int, Item]]:
-        """Record the cache's hits (and unreadable sources) chunk by chunk; yield the rest."""
-        if self.cache is None:
-            yield from items
-            return
-        iterator = iter(items)
-        while chunk := list(islice(iterator, CACHE_CHUNK)):
-            answer = self.cache.answer(chunk, self.options)
-            results.add_failures(answer.failures)
-            if answer.hits:
-                results.add_vectors(list(answer.hits), list(answer.hits.values()))
-            if self.on_progress is not None and (answer.hits or answer.failures):
-                self.on_progress(len(answer.hits) + len(answer.failures))
-            yield from answer.rest
+        A generator (sans I/O, like :func:`.exchange.exchange`): it takes the
+        caller's inputs on the driver's own thread, yields a :class:`LookUp`
+        for each chunk of them when there is a cache, to be answered with
+        the inputs left to send (see :meth:`answer_from_cache`), and yields
+        every :class:`Batch` as soon as it is full, then the partial ones.
+        """
+        batcher = Batcher(
+            images_per_request=self.images_per_request, texts_per_request=self.texts_per_request
+        )
+        source = iter(items)
+        while chunk := list(islice(source, CACHE_CHUNK if self.cache is not None else 1)):
+            rest = chunk if self.cache is None else (yield LookUp(chunk))
+            assert rest is not None, "a LookUp must be answered with the inputs left"
+            for position, item in rest:
+                batch = batcher.add(position, item)
+                if batch is not None:
+                    yield batch
+        yield from batcher.remaining()
+
+    def answer_from_cache(self, look_up: LookUp, results: CallResults) -> list[tuple[int, Item]]:
+        """Record the cache's hits (and unreadable sources) for a chunk; return the rest.
+
+        Blocking I/O (files, the store): the async driver runs it in a thread.
+        """
+        assert self.cache is not None
+        answer = self.cache.answer(look_up.chunk, self.options)
+        results.add_failures(answer.failures)
+        if answer.hits:
+            results.add_vectors(list(answer.hits), list(answer.hits.values()))
+        if self.on_progress is not None and (answer.hits or answer.failures):
+            self.on_progress(len(answer.hits) + len(answer.failures))
+        return answer.rest
 
     def record(
         self, results: CallResults, prepared: PreparedRequest, parsed: ParsedEmbeddings | None
@@ -168,9 +193,15 @@ def run_sync(
     pool = ThreadPoolExecutor(plan.max_concurrency, thread_name_prefix="azure-image-embeddings")
     ahead = _Window(2 * plan.max_concurrency)
     try:
-        for batch in plan.batches(items, results):
+        steps = plan.steps(items)
+        rest = None
+        while (step := _next_step(steps, rest)) is not None:
+            if isinstance(step, LookUp):
+                rest = plan.answer_from_cache(step, results)
+                continue
+            rest = None
             ahead.enter()
-            ahead.track(pool.submit(job, batch))
+            ahead.track(pool.submit(job, step))
         ahead.drain()
     except BaseException:
         gate.cancel()
@@ -265,17 +296,15 @@ async def run_async(
             if parsed is not None and plan.cache is not None:
                 await loop.run_in_executor(preparer, plan.remember, prepared, parsed)
 
-    batches = plan.batches(items, results)
-
-    async def next_batch() -> Batch | None:
-        if plan.cache is None:
-            return next(batches, None)
-        # Cache lookups read files and the store (blocking I/O): off the event loop.
-        return await loop.run_in_executor(preparer, next, batches, None)
-
     pending: set[asyncio.Task[None]] = set()
     try:
-        while (batch := await next_batch()) is not None:
+        steps = plan.steps(items)
+        rest = None
+        while (step := _next_step(steps, rest)) is not None:
+            if isinstance(step, LookUp):  # blocking I/O: off the event loop
+                rest = await loop.run_in_executor(preparer, plan.answer_from_cache, step, results)
+                continue
+            rest, batch = None, step
             if len(pending) >= 2 * plan.max_concurrency:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
@@ -292,6 +321,14 @@ async def run_async(
         if pending:
             await asyncio.wait(pending)
         raise
+
+
+def _next_step(steps: PlanSteps, rest: list[tuple[int, Item]] | None) -> Batch | LookUp | None:
+    """The plan's next step (``rest`` answers a :class:`LookUp`), or ``None`` at the end."""
+    try:
+        return steps.send(rest)
+    except StopIteration:
+        return None
 
 
 def classify_lazily(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import threading
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,22 @@ async def test_the_misses_fill_whole_requests_async(emulator):
         expected_text_vector(t, model=MODEL, input_type="document") for t in "axbycz"
     ]
     assert _requests(emulator, TEXTS_ROUTE) == 1
+
+
+async def test_the_callers_generator_is_read_on_the_event_loops_thread(emulator):
+    """The look-ups run in threads; the caller's iterable (a DB cursor, say) must not."""
+    embeddings = make_embeddings(emulator, cache=InMemoryByteStore(), texts_per_request=4)
+    await embeddings.aembed_documents(["a", "b"])
+    threads = []
+
+    def texts():
+        for text in ["a", "new", "b", "newer"] * 40:
+            threads.append(threading.get_ident())
+            yield text
+
+    vectors = await embeddings.aembed_documents(texts())
+    assert len(vectors) == 160
+    assert set(threads) == {threading.get_ident()}
 
 
 def test_input_types_are_cached_apart(emulator):

@@ -7,9 +7,10 @@ import struct
 from pathlib import Path
 
 import pytest
+from langchain_core.stores import InMemoryByteStore
 
-from langchain_azure_image_embeddings import ImageInput, ImageInputError
-from langchain_azure_image_embeddings.batching import batch_items
+from langchain_azure_image_embeddings import AzureAIImageEmbeddings, ImageInput, ImageInputError
+from langchain_azure_image_embeddings.drivers import CACHE_CHUNK, LookUp
 from langchain_azure_image_embeddings.inputs import ImageItem, TextItem, classify
 from langchain_azure_image_embeddings.retry import retry_after_seconds
 from langchain_azure_image_embeddings.wire import ResponseFormatError, build_body, parse_embeddings
@@ -72,10 +73,17 @@ def test_bad_responses_are_refused(raw):
         parse_embeddings(raw, 2 if b'index":0,"embedding":[1]},{' in raw else 1)
 
 
+def _plan(**fields):
+    embeddings = AzureAIImageEmbeddings(
+        endpoint="https://res.services.ai.azure.com/models", credential="k", **fields
+    )
+    return embeddings._plan("document", None)
+
+
 def test_batches_fill_per_route_and_keep_positions():
     items = [(i, TextItem(str(i)) if i % 3 else ImageItem(b"x")) for i in range(10)]
-    batches = list(batch_items(items, images_per_request=2, texts_per_request=4))
-    routes = [(batch.route, batch.positions) for batch in batches]
+    steps = list(_plan(images_per_request=2, texts_per_request=4).steps(items))
+    routes = [(batch.route, batch.positions) for batch in steps]
     assert routes == [
         ("images", [0, 3]),
         ("texts", [1, 2, 4, 5]),
@@ -84,16 +92,30 @@ def test_batches_fill_per_route_and_keep_positions():
     ]
 
 
+def _counted(consumed, count=100):
+    for i in range(count):
+        consumed.append(i)
+        yield i, TextItem(f"t{i}")
+
+
 def test_batching_is_lazy():
     consumed = []
-
-    def source():
-        for i in range(100):
-            consumed.append(i)
-            yield i, TextItem("t")
-
-    first = next(batch_items(source(), images_per_request=1, texts_per_request=5))
+    first = next(_plan(texts_per_request=5).steps(_counted(consumed)))
     assert first.positions == [0, 1, 2, 3, 4] and len(consumed) == 5
+
+
+def test_with_a_cache_chunks_are_looked_up_before_batching():
+    consumed = []
+    steps = _plan(texts_per_request=5, cache=InMemoryByteStore()).steps(_counted(consumed))
+    look_up = next(steps)
+    assert isinstance(look_up, LookUp)
+    assert [position for position, _ in look_up.chunk] == list(range(CACHE_CHUNK))
+    assert len(consumed) == CACHE_CHUNK
+    left = look_up.chunk[3:9]  # what the cache did not know
+    batch = steps.send(left)
+    assert batch.positions == [3, 4, 5, 6, 7]
+    assert isinstance(steps.send(None), LookUp)  # the next chunk: position 8 waits for more
+    assert len(consumed) == 100
 
 
 def test_strings_are_text_unless_image_data_urls_or_image_methods():

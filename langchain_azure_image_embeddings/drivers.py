@@ -210,6 +210,9 @@ def run_sync(
     pool.shutdown(wait=True)
 
 
+_INTERRUPT_CHECK_SECONDS = 0.1
+
+
 class _Window:
     """Bounds the jobs submitted ahead of completion, and raises the first job's failure.
 
@@ -224,7 +227,7 @@ class _Window:
 
     def enter(self) -> None:
         """Wait for a free slot; raise the failure of a job that ended with one."""
-        self._slots.acquire()
+        self._acquire()
         self._raise_failure()
 
     def track(self, future: Future[None]) -> None:
@@ -234,8 +237,14 @@ class _Window:
     def drain(self) -> None:
         """Wait for every job; raise the first failure."""
         for _ in range(self._size):
-            self._slots.acquire()
+            self._acquire()
         self._raise_failure()
+
+    def _acquire(self) -> None:
+        # In short waits: an interrupt that is not a signal (``_thread.interrupt_main``, Ctrl-C
+        # on Windows) is only seen between them, not during an indefinite wait.
+        while not self._slots.acquire(timeout=_INTERRUPT_CHECK_SECONDS):
+            pass
 
     def _done(self, future: Future[None]) -> None:
         if not future.cancelled() and future.exception() is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import gc
 import os
@@ -98,3 +99,18 @@ def test_interrupting_a_sync_call_stops_starting_requests(slow, waiting_in):
     assert slow.stats()["requests"]["/images/embeddings"] == sent
     assert slow.stats()["in_flight"] == 0
     embeddings.close()
+
+
+def test_an_interrupt_without_a_signal_is_seen_while_waiting_for_answers():
+    """``_thread.interrupt_main()`` (and Ctrl-C on Windows) sends no signal: the wait must poll."""
+    with FoundryEmulator(model=MODEL, key=EMULATOR_KEY, latency_ms=3000) as very_slow:
+        embeddings = make_embeddings(very_slow, max_concurrency=1, timeout=10)
+        timer = threading.Timer(0.5, _thread.interrupt_main)
+        timer.start()
+        started = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            embeddings.embed_images(IMAGES[:4])
+        assert time.perf_counter() - started < 1.5  # not after the first 3 s answer
+        timer.join()
+        assert settle_in_flight(very_slow, within=5.0) < 5.0
+        embeddings.close()

@@ -88,7 +88,7 @@ def run() -> dict[str, Any]:
             row("seed loop: client CPU per photo", 1000 * seed.cpu / COUNT, "ms"),
             row("ours: client CPU per photo", cpu_ms, "ms", "<= 80 ms", cpu_ms <= 80),
             row(
-                "ours: of which prepare_image (decode, resize, encode)",
+                "ours: of which prepare_image (decode, scale, encode)",
                 1000 * preparation.seconds / COUNT,
                 "ms",
             ),

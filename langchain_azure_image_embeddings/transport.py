@@ -19,7 +19,6 @@ and nothing else.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Mapping
@@ -39,7 +38,7 @@ from azure.core.rest import HttpRequest
 
 from langchain_azure_image_embeddings._version import __version__
 from langchain_azure_image_embeddings.outcomes import FailureKind, HttpOutcome
-from langchain_azure_image_embeddings.wire import EmbeddingsBody
+from langchain_azure_image_embeddings.wire import EmbeddingsBody, encode_body
 
 __all__ = ["AsyncTransport", "SyncTransport", "TransportSettings"]
 
@@ -164,7 +163,7 @@ def _http_request(request: EmbeddingsBody, api_version: str) -> HttpRequest:
             "Accept": "application/json",
             **request.headers,
         },
-        content=json.dumps(request.body, separators=(",", ":")).encode(),
+        content=encode_body(request.body),
     )
 
 

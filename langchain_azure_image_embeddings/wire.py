@@ -12,12 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 _json_loads: Callable[[bytes], Any]
+_json_dumps: Callable[[Any], bytes]
 try:  # orjson comes with langchain-core (through langsmith) on CPython: 3x faster here
+    from orjson import dumps as _orjson_dumps
     from orjson import loads as _orjson_loads
 
     _json_loads = _orjson_loads
+    _json_dumps = _orjson_dumps
 except ImportError:  # pragma: no cover - PyPy, or a trimmed environment
     _json_loads = json.loads
+
+    def _json_dumps(value: Any) -> bytes:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 __all__ = [
     "EmbeddingsBody",
@@ -25,6 +31,7 @@ __all__ = [
     "ResponseFormatError",
     "Usage",
     "build_body",
+    "encode_body",
     "parse_embeddings",
 ]
 
@@ -121,6 +128,18 @@ class ParsedEmbeddings:
 
     vectors: list[list[float]]
     usage: Usage
+
+
+def encode_body(body: Mapping[str, Any]) -> bytes:
+    """Serialise a request body: compact UTF-8 JSON (orjson when installed: 10x faster).
+
+    Args:
+        body: The JSON body, as built by :func:`build_body`.
+
+    Returns:
+        The bytes to send.
+    """
+    return _json_dumps(body)
 
 
 def parse_embeddings(raw: bytes, expected: int) -> ParsedEmbeddings:

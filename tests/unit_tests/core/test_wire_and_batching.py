@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import struct
 from pathlib import Path
 
@@ -13,7 +14,28 @@ from langchain_azure_image_embeddings import AzureAIImageEmbeddings, ImageInput,
 from langchain_azure_image_embeddings.drivers import CACHE_CHUNK, LookUp
 from langchain_azure_image_embeddings.inputs import ImageItem, TextItem, classify
 from langchain_azure_image_embeddings.retry import retry_after_seconds
-from langchain_azure_image_embeddings.wire import ResponseFormatError, build_body, parse_embeddings
+from langchain_azure_image_embeddings.wire import (
+    ResponseFormatError,
+    build_body,
+    encode_body,
+    parse_embeddings,
+)
+
+
+def test_bodies_are_compact_utf8_json():
+    body = build_body(
+        route_inputs=["un café", {"image": "data:image/png;base64,AA==", "text": "été"}],
+        images=True,
+        model="m",
+        input_type="query",
+        dimensions=None,
+        encoding_format=None,
+        model_kwargs={},
+    ).body
+    data = encode_body(body)
+    assert json.loads(data) == body
+    assert "un café".encode() in data and b"\\u00e9" not in data
+    assert b", " not in data and b": " not in data
 
 
 def test_body_drops_unset_fields_and_announces_extras():

@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - PyPy, or a trimmed environment
     def _json_dumps(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
+
 __all__ = [
     "EmbeddingsBody",
     "ParsedEmbeddings",

@@ -71,8 +71,20 @@ async def test_cancelling_an_async_call_half_way_stops_its_requests(slow, shared
     assert _unclosed(caught) == []
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own SIGINT handler, as in a terminal.
+
+    A process started in the background by a non-interactive shell inherits SIGINT
+    ignored, and Python then installs no handler: Ctrl-C could not reach it at all.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("waiting_in", ["retry back-off", "rate limit"])
-def test_interrupting_a_sync_call_stops_starting_requests(slow, waiting_in):
+def test_interrupting_a_sync_call_stops_starting_requests(slow, waiting_in, ctrl_c_raises):
     # When the interrupt comes, worker threads are also waiting to retry a 503 or for
     # their turn under the client-side rate limit: they must give up rather than send.
     if waiting_in == "retry back-off":
@@ -101,7 +113,7 @@ def test_interrupting_a_sync_call_stops_starting_requests(slow, waiting_in):
     embeddings.close()
 
 
-def test_an_interrupt_without_a_signal_is_seen_while_waiting_for_answers():
+def test_an_interrupt_without_a_signal_is_seen_while_waiting_for_answers(ctrl_c_raises):
     """``_thread.interrupt_main()`` (and Ctrl-C on Windows) sends no signal: the wait must poll."""
     with FoundryEmulator(model=MODEL, key=EMULATOR_KEY, latency_ms=3000) as very_slow:
         embeddings = make_embeddings(very_slow, max_concurrency=1, timeout=10)

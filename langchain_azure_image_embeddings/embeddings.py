@@ -586,24 +586,29 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     @contextlib.contextmanager
     def _call(
         self, inputs: Iterable[Any], strings_are_images: bool, input_type: str | None
-    ) -> Iterator[tuple[CallPlan, Iterable[tuple[int, Item]], CallResults]]:
-        """Set up one call: its plan, its classified inputs, its results, and usage."""
+    ) -> Iterator[tuple[CallPlan, Iterable[tuple[int, Item]], bool, CallResults]]:
+        """Set up one call: its plan, its inputs classified lazily, its results, and usage.
+
+        The flag says whether to classify every input before the first request
+        (a ``Sequence``: every policy error is then found before anything is
+        sent); a lazy iterable is classified as it is read.
+        """
         trackers = active_trackers()
         results = CallResults()
         with _progress_bar(self.show_progress_bar, inputs) as on_progress:
             plan = self._plan(input_type, on_progress)
             classify_one = self._classifier(strings_are_images, plan.options.image_policy)
-            items: Iterable[tuple[int, Item]] = classify_lazily(inputs, classify_one, results)
-            if isinstance(inputs, Sequence):
-                items = list(items)  # every policy error is found before any request
-            yield plan, items, results
+            items = classify_lazily(inputs, classify_one, results)
+            yield plan, items, isinstance(inputs, Sequence), results
         for totals in (self._runtime.usage, *trackers):
             totals.add(results.usage)
 
     def _run_sync(
         self, inputs: Iterable[Any], strings_are_images: bool, input_type: str | None
     ) -> CallResults:
-        with self._call(inputs, strings_are_images, input_type) as (plan, items, results):
+        with self._call(inputs, strings_are_images, input_type) as (plan, items, first, results):
+            if first:
+                items = list(items)
             transport = self._runtime.sync_transport(self._transport_settings(), self.credential)
             run_sync(plan, items, results, transport)
         return results
@@ -611,17 +616,22 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     async def _run_async(
         self, inputs: Iterable[Any], strings_are_images: bool, input_type: str | None
     ) -> CallResults:
-        with self._call(inputs, strings_are_images, input_type) as (plan, items, results):
-            shared = self._runtime.session_transport
-            transport: AsyncTransport = shared or self._runtime.async_transport(
-                self._transport_settings(), self.credential
-            )
+        with self._call(inputs, strings_are_images, input_type) as (plan, items, first, results):
             preparer = ThreadPoolExecutor(plan.max_concurrency, "azure-image-prep")
+            shared = self._runtime.session_transport
+            transport: AsyncTransport | None = None
             try:
+                if first:  # checking paths is file-system I/O: off the event loop
+                    items = await asyncio.get_running_loop().run_in_executor(
+                        preparer, list, items
+                    )
+                transport = shared or self._runtime.async_transport(
+                    self._transport_settings(), self.credential
+                )
                 await run_async(plan, items, results, transport, preparer)
             finally:
                 preparer.shutdown(wait=False, cancel_futures=True)
-                if transport is not shared:
+                if transport is not None and transport is not shared:
                     await asyncio.shield(transport.aclose())
         return results
 

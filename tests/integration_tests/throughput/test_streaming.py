@@ -13,6 +13,7 @@ import weakref
 import pytest
 
 from langchain_azure_image_embeddings import batch_preparation, drivers
+from langchain_azure_image_embeddings import embeddings as embeddings_module
 from langchain_azure_image_embeddings.emulator import (
     FoundryEmulator,
     expected_image_vector,
@@ -197,3 +198,35 @@ def test_no_more_images_are_decoded_at_once_than_there_are_cores(
         vectors = asyncio.run(embeddings.aembed_images(images))
     assert vectors == [expected_image_vector(i, model=MODEL, input_type="document") for i in images]
     assert decode_watch.peak == cores
+
+
+@pytest.fixture
+def check_threads(monkeypatch):
+    """The threads that checked image sources against the policy (the check still runs)."""
+    threads: list[int] = []
+    check = embeddings_module.check_image_source_policy
+
+    def recording(source, policy):
+        threads.append(threading.get_ident())
+        return check(source, policy)
+
+    monkeypatch.setattr(embeddings_module, "check_image_source_policy", recording)
+    return threads
+
+
+async def test_an_async_list_of_paths_is_checked_off_the_event_loop(
+    shared_emulator, check_threads, tmp_path
+):
+    paths = []
+    for seed in range(6):
+        path = tmp_path / f"{seed}.jpg"
+        path.write_bytes(jpeg_bytes(seed=seed))
+        paths.append(str(path))
+    embeddings = make_embeddings(shared_emulator, image_roots=[tmp_path])
+    vectors = await embeddings.aembed_image(paths)
+    assert vectors == [
+        expected_image_vector(jpeg_bytes(seed=seed), model=MODEL, input_type="document")
+        for seed in range(6)
+    ]
+    assert len(check_threads) == 6
+    assert threading.get_ident() not in check_threads  # stat and realpath: not on the loop

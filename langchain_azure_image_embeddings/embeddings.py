@@ -622,9 +622,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             transport: AsyncTransport | None = None
             try:
                 if first:  # checking paths is file-system I/O: off the event loop
-                    items = await asyncio.get_running_loop().run_in_executor(
-                        preparer, list, items
-                    )
+                    items = await asyncio.get_running_loop().run_in_executor(preparer, list, items)
                 transport = shared or self._runtime.async_transport(
                     self._transport_settings(), self.credential
                 )

@@ -17,8 +17,8 @@ from langchain_azure_image_embeddings.errors import (
     EmbeddingBatchError,
     EmbeddingServiceError,
     ImageInputError,
+    InputTypeFallbackWarning,
 )
-from langchain_azure_image_embeddings.exchange import InputTypeFallbackWarning
 from langchain_azure_image_embeddings.image_input import ImageInput
 from langchain_azure_image_embeddings.usage import UsageTotals
 

@@ -185,12 +185,8 @@ def _prepare_image(
 ) -> PreparedImage:
     if read is None:
         read = read_item_source(item, options.image_policy)
-    source = read.image if read.image is not None else read.data
-    try:
-        with _DECODING:
-            return prepare_image(source, policy=options.image_policy, limits=options.image_limits)
-    except ImageInputError as error:  # name the caller's source, not the bytes read from it
-        raise ImageInputError(error.reason, source=read.description) from error.__cause__
+    with _DECODING:
+        return prepare_image(read, policy=options.image_policy, limits=options.image_limits)
 
 
 def _usable_cores() -> int:

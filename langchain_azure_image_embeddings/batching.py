@@ -42,7 +42,9 @@ class Batcher:
     def add(self, position: int, item: Item) -> Batch | None:
         """Add an input; return its batch if that is now full."""
         route: Route = "images" if isinstance(item, ImageItem) else "texts"
-        batch = self._open.setdefault(route, Batch(route))
+        batch = self._open.get(route)
+        if batch is None:
+            batch = self._open[route] = Batch(route)
         batch.positions.append(position)
         batch.items.append(item)
         if len(batch) >= self._limits[route]:
@@ -51,6 +53,6 @@ class Batcher:
 
     def remaining(self) -> list[Batch]:
         """The partial batches left at the end of the input."""
-        left = [batch for batch in self._open.values() if batch.positions]
+        left = list(self._open.values())  # an open batch holds at least one input
         self._open.clear()
         return left

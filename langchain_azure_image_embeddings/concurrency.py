@@ -98,15 +98,10 @@ class ThreadGate:
     and makes it raise :class:`Cancelled` instead of sending.
     """
 
-    def __init__(
-        self,
-        limit: AdaptiveLimit,
-        rate: RateLimit | None = None,
-        cancelled: threading.Event | None = None,
-    ):
+    def __init__(self, limit: AdaptiveLimit, rate: RateLimit | None = None):
         self.limit = limit
         self.rate = rate
-        self.cancelled = cancelled if cancelled is not None else threading.Event()
+        self.cancelled = threading.Event()
         self._condition = threading.Condition()
 
     def attempt(

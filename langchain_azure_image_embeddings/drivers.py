@@ -17,7 +17,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -69,7 +69,6 @@ class CallPlan:
         rate_limit: The client-side rate limit shared by the instance's calls, if any.
         cache: The vector cache, if any: hits are recorded without a request,
             answers are stored after success.
-        cancelled: Set to stop starting new attempts (interrupt or cancel).
     """
 
     options: RequestOptions
@@ -80,7 +79,11 @@ class CallPlan:
     on_progress: Callable[[int], None] | None = None
     rate_limit: RateLimit | None = None
     cache: EmbeddingCache | None = None
-    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def read_ahead(self) -> int:
+        """Most batches taken from the input ahead of completion."""
+        return 2 * self.max_concurrency
 
     def steps(self, items: Iterable[tuple[int, Item]]) -> PlanSteps:
         """The batches to send, asking the driver to look chunks up in the cache first.
@@ -112,19 +115,29 @@ class CallPlan:
         assert self.cache is not None
         answer = self.cache.answer(look_up.chunk, self.options)
         results.add_failures(answer.failures)
-        if answer.hits:
-            results.add_vectors(list(answer.hits), list(answer.hits.values()))
+        results.add_found(answer.hits)
         if self.on_progress is not None and (answer.hits or answer.failures):
             self.on_progress(len(answer.hits) + len(answer.failures))
         return answer.rest
 
     def record(
-        self, results: CallResults, prepared: PreparedRequest, parsed: ParsedEmbeddings | None
+        self,
+        results: CallResults,
+        prepared: PreparedRequest,
+        parsed: ParsedEmbeddings | None,
+        error: EmbeddingServiceError | None = None,
     ) -> None:
-        """Record a finished batch's vectors (cache hits too) and usage; report progress."""
-        if prepared.hits:
-            results.add_vectors(list(prepared.hits), list(prepared.hits.values()))
-        if parsed is not None:
+        """Record everything a finished batch learnt; report progress.
+
+        That is its inputs that could not be prepared, its cache hits, and
+        the vectors and usage its request obtained, or the error that request
+        failed with, for every input it carried.
+        """
+        results.add_failures(prepared.failures)
+        results.add_found(prepared.hits)
+        if error is not None:
+            results.add_failures(dict.fromkeys(prepared.positions, error))
+        elif parsed is not None:
             results.add_vectors(prepared.positions, parsed.vectors)
             results.add_usage(parsed.usage)
         if self.on_progress is not None:
@@ -136,17 +149,10 @@ class CallPlan:
             self.cache.remember(prepared, parsed)
 
 
-def _prepare(plan: CallPlan, batch: Batch, results: CallResults) -> PreparedRequest:
+def _prepare(plan: CallPlan, batch: Batch) -> PreparedRequest:
     if plan.cache is not None:
-        prepared = plan.cache.prepare_batch(batch, plan.options)
-    else:
-        prepared = prepare_batch(batch, plan.options)
-    results.add_failures(prepared.failures)
-    return prepared
-
-
-def _fail_request(results: CallResults, prepared: PreparedRequest, error: Exception) -> None:
-    results.add_failures(dict.fromkeys(prepared.positions, error))
+        return plan.cache.prepare_batch(batch, plan.options)
+    return prepare_batch(batch, plan.options)
 
 
 def run_sync(
@@ -163,7 +169,7 @@ def run_sync(
         results: Where vectors and failures go.
         transport: The sync transport.
     """
-    gate = ThreadGate(AdaptiveLimit(plan.max_concurrency), plan.rate_limit, plan.cancelled)
+    gate = ThreadGate(AdaptiveLimit(plan.max_concurrency), plan.rate_limit)
 
     def drive(steps: Exchange) -> ParsedEmbeddings:
         reply: HttpOutcome | None = None
@@ -179,19 +185,20 @@ def run_sync(
             return finished.value  # type: ignore[no-any-return]
 
     def job(batch: Batch) -> None:
-        prepared = _prepare(plan, batch, results)
-        parsed = None
+        prepared = _prepare(plan, batch)
+        parsed: ParsedEmbeddings | None = None
+        error: EmbeddingServiceError | None = None
         if prepared.body is not None:
             try:
                 parsed = drive(exchange(prepared.body, plan.policy))
-            except EmbeddingServiceError as error:
-                _fail_request(results, prepared, error)
-        plan.record(results, prepared, parsed)
+            except EmbeddingServiceError as failure:
+                error = failure
+        plan.record(results, prepared, parsed, error)
         if parsed is not None:
             plan.remember(prepared, parsed)
 
     pool = ThreadPoolExecutor(plan.max_concurrency, thread_name_prefix="azure-image-embeddings")
-    ahead = _Window(2 * plan.max_concurrency)
+    ahead = _Window(plan.read_ahead)
     try:
         steps = plan.steps(items)
         rest = None
@@ -294,14 +301,15 @@ async def run_async(
 
     async def job(batch: Batch) -> None:
         async with running:
-            prepared = await loop.run_in_executor(preparer, _prepare, plan, batch, results)
-            parsed = None
+            prepared = await loop.run_in_executor(preparer, _prepare, plan, batch)
+            parsed: ParsedEmbeddings | None = None
+            error: EmbeddingServiceError | None = None
             if prepared.body is not None:
                 try:
                     parsed = await drive(exchange(prepared.body, plan.policy))
-                except EmbeddingServiceError as error:
-                    _fail_request(results, prepared, error)
-            plan.record(results, prepared, parsed)
+                except EmbeddingServiceError as failure:
+                    error = failure
+            plan.record(results, prepared, parsed, error)
             if parsed is not None and plan.cache is not None:
                 await loop.run_in_executor(preparer, plan.remember, prepared, parsed)
 
@@ -314,7 +322,7 @@ async def run_async(
                 rest = await loop.run_in_executor(preparer, plan.answer_from_cache, step, results)
                 continue
             rest, batch = None, step
-            if len(pending) >= 2 * plan.max_concurrency:
+            if len(pending) >= plan.read_ahead:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     task.result()
@@ -324,7 +332,6 @@ async def run_async(
             for task in done:
                 task.result()
     except BaseException:
-        plan.cancelled.set()
         for task in pending:
             task.cancel()
         if pending:

@@ -49,7 +49,6 @@ class ServiceErrorBody:
 
     code: str | None
     message: str | None
-    raw: Any
 
 
 def parse_error_body(body: bytes) -> ServiceErrorBody:
@@ -68,9 +67,9 @@ def parse_error_body(body: bytes) -> ServiceErrorBody:
         document: Any = json.loads(body) if body else None
     except ValueError:
         text = body.decode("utf-8", "replace").strip()
-        return ServiceErrorBody(None, text[:_MAX_MESSAGE_CHARS] or None, None)
+        return ServiceErrorBody(None, text[:_MAX_MESSAGE_CHARS] or None)
     if not isinstance(document, dict):
-        return ServiceErrorBody(None, None, document)
+        return ServiceErrorBody(None, None)
     nested = document.get("error")
     source: dict[str, Any] = nested if isinstance(nested, dict) else document
     code = source.get("code")
@@ -80,7 +79,6 @@ def parse_error_body(body: bytes) -> ServiceErrorBody:
     return ServiceErrorBody(
         None if code is None else str(code),
         None if message is None else str(message)[:_MAX_MESSAGE_CHARS],
-        document,
     )
 
 

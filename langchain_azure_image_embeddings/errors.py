@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["EmbeddingBatchError", "EmbeddingServiceError", "ImageInputError"]
+__all__ = [
+    "EmbeddingBatchError",
+    "EmbeddingServiceError",
+    "ImageInputError",
+    "InputTypeFallbackWarning",
+]
 
 _MAX_SOURCE_CHARS = 80
 
@@ -31,13 +36,20 @@ def describe_source(text: str, limit: int = _MAX_SOURCE_CHARS) -> str:
     Returns:
         A printable description of at most about ``limit`` characters.
     """
-    if text.startswith("data:"):
-        header, _, payload = text.partition(",")
-        return f"{header[:40]},<{len(payload)} chars>"
-    printable = text.encode("unicode_escape").decode("ascii")
-    if len(printable) <= limit:
+    if text[:5].lower() == "data:":  # measured, never copied: a data URL may be megabytes
+        comma = text.find(",")
+        header = text[5:] if comma < 0 else text[5:comma]
+        payload_chars = 0 if comma < 0 else len(text) - comma - 1
+        return f"data:{header[:35]},<{payload_chars} chars>"
+    # Escaping never shortens a prefix, so the first limit + 1 characters decide the cut.
+    printable = text[: limit + 1].encode("unicode_escape").decode("ascii")
+    if len(printable) <= limit and len(text) <= limit:
         return repr(printable)
     return repr(printable[: limit - 3] + "...")
+
+
+class InputTypeFallbackWarning(UserWarning):
+    """The model refused ``input_type``; requests are sent without it from now on."""
 
 
 class ImageInputError(ValueError):

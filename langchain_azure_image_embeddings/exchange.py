@@ -17,7 +17,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 
 from langchain_azure_image_embeddings.error_mapping import names_input_type, service_error
-from langchain_azure_image_embeddings.errors import EmbeddingServiceError
+from langchain_azure_image_embeddings.errors import EmbeddingServiceError, InputTypeFallbackWarning
 from langchain_azure_image_embeddings.outcomes import HttpOutcome
 from langchain_azure_image_embeddings.retry import RetrySettings, is_retryable, retry_after_seconds
 from langchain_azure_image_embeddings.wire import (
@@ -38,10 +38,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("langchain_azure_image_embeddings")
-
-
-class InputTypeFallbackWarning(UserWarning):
-    """The model refused ``input_type``; requests are sent without it from now on."""
 
 
 @dataclass(frozen=True, slots=True)

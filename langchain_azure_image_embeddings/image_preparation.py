@@ -45,7 +45,11 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from langchain_azure_image_embeddings.errors import ImageInputError
-from langchain_azure_image_embeddings.image_sources import ImagePolicy, read_image_source
+from langchain_azure_image_embeddings.image_sources import (
+    ImagePolicy,
+    ImageSource,
+    read_image_source,
+)
 
 __all__ = ["ImageLimits", "PreparedImage", "prepare_image", "sniff_image_format"]
 
@@ -139,7 +143,8 @@ def prepare_image(source: object, *, policy: ImagePolicy, limits: ImageLimits) -
 
     Args:
         source: One image input in any accepted form (see
-            :mod:`.image_sources`).
+            :mod:`.image_sources`), or an :class:`~.image_sources.ImageSource`
+            already read under ``policy``.
         policy: Which sources may be read.
         limits: What may be decoded and what may be sent.
 
@@ -151,7 +156,7 @@ def prepare_image(source: object, *, policy: ImagePolicy, limits: ImageLimits) -
             are not an allowed image, the image is corrupt, truncated or too
             large to decode, or it cannot be made to fit the limits.
     """
-    read = read_image_source(source, policy)
+    read = source if isinstance(source, ImageSource) else read_image_source(source, policy)
     try:
         if read.image is not None:
             return _prepare_pil_image(read.image, limits)
@@ -493,7 +498,7 @@ def _encode(
         data = _save(image, "PNG")
         if len(data) <= limits.max_image_bytes:
             return data, "PNG", image.size
-    return _encode_jpeg(_flatten(image), limits)
+    return _encode_jpeg(_flatten(image, alpha), limits)
 
 
 def _has_transparency(image: Image.Image) -> bool:
@@ -501,11 +506,17 @@ def _has_transparency(image: Image.Image) -> bool:
     return isinstance(lowest, (int, float)) and lowest < 255
 
 
-def _flatten(image: Image.Image) -> Image.Image:
-    """Drop the alpha channel, compositing onto white (JPEG has no transparency)."""
+def _flatten(image: Image.Image, transparent: bool) -> Image.Image:
+    """Drop the alpha channel, compositing onto white (JPEG has no transparency).
+
+    A fully opaque alpha channel is simply dropped: compositing would give the
+    same pixels, nine times slower.
+    """
     if image.mode not in ("LA", "RGBA"):
         return image
     colour_mode = "L" if image.mode == "LA" else "RGB"
+    if not transparent:
+        return image.convert(colour_mode)
     background = Image.new(colour_mode, image.size, _WHITE[0] if colour_mode == "L" else _WHITE)
     background.paste(image.convert(colour_mode), mask=image.getchannel("A"))
     return background

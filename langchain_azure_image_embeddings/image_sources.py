@@ -33,15 +33,15 @@ import errno
 import os
 import re
 import stat
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from langchain_azure_image_embeddings.errors import ImageInputError, describe_source
+from langchain_azure_image_embeddings.inputs import is_pil_image
 from langchain_azure_image_embeddings.remote_images import (
     check_remote_url,
     describe_url,
@@ -197,7 +197,7 @@ def _locate(source: object) -> _Located:
         return _InlineBytes(source, f"{type(source).__name__} ({_nbytes(source):,} bytes)")
     if isinstance(source, Mapping):
         return _locate_block(source)
-    if _is_pil_image(source):
+    if is_pil_image(source):
         return _PilImage(source)
     if callable(getattr(source, "read", None)):
         return _FileObject(source)
@@ -214,7 +214,7 @@ def _locate_string(text: str) -> _Located:
     match = _SCHEME.match(text)
     scheme = match.group(1).lower() if match else ""
     if scheme == "data":
-        return _DataUrl(text, describe_source("data:" + text[len("data:") :]))
+        return _DataUrl(text, describe_source(text))
     description = describe_url(text) if "://" in text else describe_source(text)
     if scheme in ("http", "https"):
         return _RemoteUrl(text, description)
@@ -301,14 +301,6 @@ def _block_base64(payload: object, mime_type: object) -> _Located:
         return _DataUrl(payload, f"image content block ({describe_source(payload)})")
     declared = mime_type if isinstance(mime_type, str) else None
     return _Base64(payload, f"image content block (base64, {len(payload):,} chars)", declared)
-
-
-def _is_pil_image(value: object) -> TypeGuard[Image.Image]:
-    if "PIL" not in sys.modules:
-        return False
-    from PIL import Image
-
-    return isinstance(value, Image.Image)
 
 
 def _nbytes(value: bytes | bytearray | memoryview) -> int:
@@ -445,7 +437,8 @@ class _LocalFile:
         return dataclasses.replace(self, target=target)
 
     def read(self, policy: ImagePolicy) -> ImageSource:
-        target = self.target if self.target is not None else self._target(policy)
+        target = self.target
+        assert target is not None, "a local file is read once check() has resolved it"
         flags = _OPEN_FLAGS | (_NO_FOLLOW if self.confined else 0)
         fd = _guard_os(lambda: os.open(target, flags), self.description)
         with os.fdopen(fd, "rb") as file:
@@ -518,8 +511,6 @@ def _guard_os(action: Callable[[], Any], description: str) -> Any:
     """Run a filesystem call; turn an ``OSError`` into an :class:`ImageInputError`."""
     try:
         return action()
-    except ImageInputError:
-        raise
     except FileNotFoundError:
         raise ImageInputError("no such file", source=description) from None
     except PermissionError:

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.vectorstores import VectorStore
+from langchain_azure_image_embeddings.image_input import ImageInput
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: importing them costs the vector-store stack at import
+    from langchain_core.vectorstores import VectorStore
+
     from langchain_azure_image_embeddings.embeddings import AzureAIImageEmbeddings
 
 __all__ = [
@@ -379,8 +381,6 @@ def _entries(
     ids: Sequence[str] | None,
     pair_captions: bool,
 ) -> list[_Entry]:
-    from langchain_azure_image_embeddings.image_input import ImageInput
-
     count = len(images)
     names = list(captions) if captions is not None else [None] * count
     extra = list(metadatas) if metadatas is not None else [{}] * count
@@ -428,16 +428,23 @@ def _not_taken(vectorstore: VectorStore, count: int) -> RuntimeError:
     )
 
 
-def _name_of(image: Any, position: int) -> str:
+def _source_path(image: Any) -> str | None:
+    """The path an image input names, if it is a path (not a data URL or an object)."""
     if isinstance(image, Path) or (isinstance(image, str) and not image.startswith("data:")):
-        return Path(image).name or f"image {position}"
-    return f"image {position}"
+        return str(image)
+    return None
+
+
+def _name_of(image: Any, position: int) -> str:
+    path = _source_path(image)
+    return (Path(path).name if path is not None else "") or f"image {position}"
 
 
 def _metadata_of(image: Any, caption: str | None) -> dict[str, Any]:
     metadata: dict[str, Any] = {}
-    if isinstance(image, Path) or (isinstance(image, str) and not image.startswith("data:")):
-        metadata["source"] = str(image)
+    path = _source_path(image)
+    if path is not None:
+        metadata["source"] = path
     if caption:
         metadata["caption"] = caption
     return metadata

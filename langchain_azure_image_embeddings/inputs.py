@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from langchain_azure_image_embeddings.errors import ImageInputError
 from langchain_azure_image_embeddings.image_input import ImageInput
 
-__all__ = ["ImageItem", "Item", "TextItem", "classify", "is_image_data_url"]
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = ["ImageItem", "Item", "TextItem", "classify", "is_image_data_url", "is_pil_image"]
 
 _DATA_URL_PREFIX = "data:image/"
 _IMAGE_BLOCK_TYPES = frozenset({"image", "image_url"})
@@ -86,7 +90,7 @@ def classify(value: object, *, strings_are_images: bool) -> Item:
         return _classify_block(value)
     if isinstance(value, (bytes, bytearray, memoryview, os.PathLike, io.IOBase)):
         return ImageItem(value)
-    if _is_pil_image(value) or callable(getattr(value, "read", None)):
+    if is_pil_image(value) or callable(getattr(value, "read", None)):
         return ImageItem(value)
     raise ImageInputError(
         f"unsupported input type {type(value).__name__}; pass text as str, or an image as "
@@ -108,9 +112,9 @@ def _classify_block(block: dict[Any, Any]) -> Item:
     )
 
 
-def _is_pil_image(value: object) -> bool:
-    module = type(value).__module__
-    if not module.startswith("PIL."):
+def is_pil_image(value: object) -> TypeGuard[Image.Image]:
+    """Whether ``value`` is a ``PIL.Image.Image`` (without importing Pillow if nothing has)."""
+    if "PIL" not in sys.modules:
         return False
     from PIL import Image
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import cast
 
 from langchain_azure_image_embeddings.errors import (
     EmbeddingBatchError,
@@ -35,12 +36,17 @@ class CallResults:
         with self._lock:
             self._outcomes.update(zip(positions, vectors, strict=True))
 
+    def add_found(self, vectors: Mapping[int, list[float]]) -> None:
+        """Record vectors found without a request (in the cache), by position."""
+        if vectors:
+            self.add_vectors(list(vectors), list(vectors.values()))
+
     def add_usage(self, usage: Usage) -> None:
         """Add one response's usage to the call's total."""
         with self._lock:
             self.usage = self.usage + usage
 
-    def add_failures(self, failures: dict[int, ImageInputError] | dict[int, Exception]) -> None:
+    def add_failures(self, failures: Mapping[int, Exception]) -> None:
         """Record failed inputs by position."""
         with self._lock:
             for position, error in failures.items():
@@ -69,7 +75,7 @@ class CallResults:
             if not isinstance(outcome, list)
         }
         if not failures:
-            return [outcome for outcome in ordered if isinstance(outcome, list)]
+            return cast(list[list[float]], ordered)
         partial = [outcome if isinstance(outcome, list) else None for outcome in ordered]
         raise _aggregate(failures, partial)
 

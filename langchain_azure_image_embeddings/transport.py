@@ -29,7 +29,6 @@ from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
     ServiceRequestError,
-    ServiceResponseError,
     ServiceResponseTimeoutError,
 )
 from azure.core.pipeline import PipelineRequest, PipelineResponse
@@ -131,7 +130,7 @@ class RedactedNetworkTrace(SansIOHTTPPolicy[Any, Any]):
                 http_request.method,
                 http_request.url,
                 _redacted(http_request.headers),
-                len(http_request.content or b"") if http_request.content is not None else 0,
+                len(http_request.content or b""),
             )
 
     def on_response(
@@ -188,8 +187,6 @@ def _failure(error: AzureError, settings: TransportSettings) -> HttpOutcome:
         described = f"{limit} ({described})"
     elif isinstance(error, ServiceRequestError):
         kind = "connect"
-    elif isinstance(error, ServiceResponseError):
-        kind = "connection"
     else:
         kind = "connection"
     return HttpOutcome(None, failure=kind, detail=described)

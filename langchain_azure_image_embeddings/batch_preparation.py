@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -35,6 +35,7 @@ __all__ = [
     "RequestOptions",
     "build_request",
     "prepare_batch",
+    "prepare_each",
     "prepare_input",
     "read_item_source",
 ]
@@ -97,17 +98,34 @@ def prepare_batch(batch: Batch, options: RequestOptions) -> PreparedRequest:
     Returns:
         The request for the inputs that could be prepared, and the failures.
     """
-    positions: list[int] = []
-    prepared: list[PreparedInput] = []
+    prepared, failures = prepare_each(zip(batch.positions, batch.items, strict=True), options)
+    body = build_request(batch.route, list(prepared.values()), options)
+    return PreparedRequest(body, list(prepared), failures)
+
+
+def prepare_each(
+    inputs: Iterable[tuple[int, Item]],
+    options: RequestOptions,
+    reads: Mapping[int, ImageSource] | None = None,
+) -> tuple[dict[int, PreparedInput], dict[int, ImageInputError]]:
+    """Prepare inputs one by one, so that one that cannot be used fails alone.
+
+    Args:
+        inputs: Classified inputs with their positions.
+        options: Request options and the image policy and limits.
+        reads: Image sources already read, by position (by the cache).
+
+    Returns:
+        The prepared inputs and the failures (named by position), by position.
+    """
+    prepared: dict[int, PreparedInput] = {}
     failures: dict[int, ImageInputError] = {}
-    for position, item in zip(batch.positions, batch.items, strict=True):
+    for position, item in inputs:
         try:
-            prepared.append(prepare_input(item, options))
+            prepared[position] = prepare_input(item, options, (reads or {}).get(position))
         except ImageInputError as error:
             failures[position] = error.at(position)
-        else:
-            positions.append(position)
-    return PreparedRequest(build_request(batch.route, prepared, options), positions, failures)
+    return prepared, failures
 
 
 def prepare_input(

@@ -45,13 +45,13 @@ from langchain_azure_image_embeddings.batch_preparation import (
     PreparedRequest,
     RequestOptions,
     build_request,
-    prepare_input,
+    prepare_each,
     read_item_source,
 )
 from langchain_azure_image_embeddings.batching import Batch, Route
 from langchain_azure_image_embeddings.errors import ImageInputError
 from langchain_azure_image_embeddings.image_preparation import ImageLimits
-from langchain_azure_image_embeddings.image_sources import ImageSource
+from langchain_azure_image_embeddings.image_sources import ImageSource, is_download
 from langchain_azure_image_embeddings.inputs import ImageItem, Item, TextItem
 from langchain_azure_image_embeddings.wire import ParsedEmbeddings
 
@@ -169,15 +169,6 @@ def _source_identity(limits: ImageLimits) -> str:
     return _digest("source", __version__, _pillow_version, _limits_identity(limits))
 
 
-def _is_remote(source: object) -> bool:
-    """Whether reading ``source`` may mean a download (a guess; only speed depends on it)."""
-    if isinstance(source, Mapping):
-        source = source.get("url") or source.get("image_url") or ""
-        if isinstance(source, Mapping):
-            source = source.get("url") or ""
-    return isinstance(source, str) and source[:8].lower().startswith(("http://", "https://"))
-
-
 def _endpoint_identity(endpoint: str) -> str:
     parts = urlsplit(endpoint)
     host = (parts.hostname or "").lower()
@@ -241,6 +232,18 @@ class _Lookup:
     aliases: dict[int, str] = dataclasses.field(default_factory=dict)
     reads: dict[int, ImageSource] = dataclasses.field(default_factory=dict)
     failures: dict[int, ImageInputError] = dataclasses.field(default_factory=dict)
+
+    def miss(self, position: int) -> _Miss:
+        """What is known of an input that was looked up and not found."""
+        return _Miss(self.keys.get(position), self.aliases.get(position), self.reads.get(position))
+
+    def restore(self, position: int, miss: _Miss) -> None:
+        """Take back what :meth:`miss` kept of an input."""
+        for known, value in ((self.keys, miss.key), (self.aliases, miss.alias)):
+            if value is not None:
+                known[position] = value
+        if miss.read is not None:
+            self.reads[position] = miss.read
 
 
 @dataclass(frozen=True)
@@ -309,7 +312,7 @@ class EmbeddingCache:
         budget = self.read_ahead_bytes
         for position, item in chunk:
             if isinstance(item, ImageItem):
-                if budget <= 0 or _is_remote(item.source):
+                if budget <= 0 or is_download(item.source, item.checked):
                     continue
                 read = self._read(position, item, options, lookup)
                 budget -= len(read.data) if read is not None and read.data is not None else 0
@@ -318,11 +321,7 @@ class EmbeddingCache:
         hits = self._get(lookup.keys)
         for position, _ in looked:
             if position not in hits and position not in lookup.failures:
-                self._misses[position] = _Miss(
-                    lookup.keys.get(position),
-                    lookup.aliases.get(position),
-                    lookup.reads.get(position),
-                )
+                self._misses[position] = lookup.miss(position)
         answered = hits.keys() | lookup.failures.keys()
         rest = [(position, item) for position, item in chunk if position not in answered]
         return CacheAnswer(hits, lookup.failures, rest)
@@ -352,25 +351,19 @@ class EmbeddingCache:
                 if isinstance(item, ImageItem):
                     self._read(position, item, options, lookup)
                 continue
-            if miss.key is not None:
-                lookup.keys[position] = miss.key
-            if miss.alias is not None:
-                lookup.aliases[position] = miss.alias
-            if miss.read is not None:
-                lookup.reads[position] = miss.read
+            lookup.restore(position, miss)
         self._look_up(fresh, options, lookup)
         hits = self._get({p: lookup.keys[p] for p, _ in fresh if p in lookup.keys})
-        failures = dict(lookup.failures)
+        items = dict(zip(batch.positions, batch.items, strict=True))
+        todo = [
+            (p, item) for p, item in items.items() if p not in hits and p not in lookup.failures
+        ]
+        prepared_inputs, failures = prepare_each(todo, options, lookup.reads)
+        failures.update(lookup.failures)
         sent: dict[int, tuple[PreparedInput, str]] = {}
         new_aliases: list[tuple[str, bytes]] = []
-        for position, item in zip(batch.positions, batch.items, strict=True):
-            if position in hits or position in failures:
-                continue
-            try:
-                prepared = prepare_input(item, options, lookup.reads.get(position))
-            except ImageInputError as error:
-                failures[position] = error.at(position)
-                continue
+        for position, prepared in prepared_inputs.items():
+            item = items[position]
             key = lookup.keys.get(position)
             if key is None:
                 assert isinstance(item, ImageItem)

@@ -57,6 +57,7 @@ __all__ = [
     "ImagePolicy",
     "ImageSource",
     "check_image_source_policy",
+    "is_download",
     "read_image_source",
 ]
 
@@ -166,6 +167,25 @@ def check_image_source_policy(source: object, policy: ImagePolicy) -> CheckedSou
             visibly unreadable (missing file, directory, too large, empty).
     """
     return _locate(source).check(policy)
+
+
+def is_download(source: object, checked: object | None = None) -> bool:
+    """Whether reading a source means a download (no I/O, no policy check).
+
+    Args:
+        source: One image input as the caller gave it.
+        checked: What :func:`check_image_source_policy` returned for it, if
+            it was checked (then ``source`` is not looked at again).
+
+    Returns:
+        ``True`` for an ``http(s)`` URL, as a string or in a content block.
+    """
+    if checked is None:
+        try:
+            checked = _locate(source)
+        except ImageInputError:
+            return False
+    return isinstance(checked, _RemoteUrl)
 
 
 def read_image_source(source: object, policy: ImagePolicy) -> ImageSource:

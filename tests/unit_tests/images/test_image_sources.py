@@ -18,6 +18,7 @@ from langchain_azure_image_embeddings.image_sources import (
     ImagePolicy,
     ImageSource,
     check_image_source_policy,
+    is_download,
     read_image_source,
 )
 
@@ -492,3 +493,23 @@ def test_the_policy_normalises_allowed_hosts() -> None:
 def test_invalid_policies_are_rejected(options: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="must be positive"):
         ImagePolicy(**options)
+
+
+@pytest.mark.parametrize(
+    ("source", "download"),
+    [
+        ("https://example.com/cat.png", True),
+        ({"type": "image", "url": "http://example.com/cat.png"}, True),
+        ({"type": "image_url", "image_url": {"url": "https://example.com/c.png"}}, True),
+        ({"type": "image", "base64": PNG_B64, "mime_type": "image/png", "url": "https://x"}, False),
+        (PNG_URL, False),
+        ("photos/cat.png", False),
+        (PNG, False),
+        (42, False),
+    ],
+)
+def test_is_download_follows_the_classification_without_io(
+    source: object, download: bool, no_io: list[str]
+) -> None:
+    assert is_download(source) is download
+    assert no_io == []

@@ -234,7 +234,7 @@ def _locate_string(text: str) -> _Located:
     match = _SCHEME.match(text)
     scheme = match.group(1).lower() if match else ""
     if scheme == "data":
-        return _DataUrl(text, describe_source(text))
+        return _data_url(text, describe_source(text))
     description = describe_url(text) if "://" in text else describe_source(text)
     if scheme in ("http", "https"):
         return _RemoteUrl(text, description)
@@ -305,7 +305,7 @@ def _locate_block_url(url: object, what: str) -> _Located:
     if not isinstance(url, str) or not url:
         raise ImageInputError(f"the {what} has no 'url' string", source=what)
     located = _locate_string(url)
-    if not isinstance(located, (_DataUrl, _RemoteUrl)):
+    if not isinstance(located, (_Base64, _RemoteUrl)):  # a data URL, or a download
         raise ImageInputError(
             f"the url of an {what} must be a data URL or an http(s) URL",
             source=f"{what} ({located.description})",
@@ -318,7 +318,7 @@ def _block_base64(payload: object, mime_type: object) -> _Located:
     if not isinstance(payload, str):
         raise ImageInputError("the image content block has no base64 string", source=description)
     if payload.startswith("data:"):
-        return _DataUrl(payload, f"image content block ({describe_source(payload)})")
+        return _data_url(payload, f"image content block ({describe_source(payload)})")
     declared = mime_type if isinstance(mime_type, str) else None
     return _Base64(payload, f"image content block (base64, {len(payload):,} chars)", declared)
 
@@ -353,49 +353,39 @@ class _InlineBytes:
 
 @dataclass(frozen=True)
 class _Base64:
-    payload: str
+    """Base64 data: ``text[start:]`` (a data URL is kept whole, its payload never copied)."""
+
+    text: str
     description: str
     declared_mime: str | None
+    start: int = 0
 
     def check(self, policy: ImagePolicy) -> CheckedSource:
-        _check_size(len(self.payload) * 3 // 4, policy, self.description, "the decoded image")
+        size = (len(self.text) - self.start) * 3 // 4
+        _check_size(size, policy, self.description, "the decoded image")
         return self
 
     def read(self, policy: ImagePolicy) -> ImageSource:
-        data = _decode_base64(self.payload, self.description)
+        data = _decode_base64(self.text[self.start :], self.description)
         return ImageSource(data, None, self.description, self.declared_mime)
 
 
-@dataclass(frozen=True)
-class _DataUrl:
-    url: str
-    description: str
-    media_type: str = field(init=False)
-    payload: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        header, comma, payload = self.url.partition(",")
-        params = header[len("data:") :].split(";")
-        media_type = params[0].strip().lower()
-        if not comma or params[-1].strip().lower() != "base64":
-            raise ImageInputError(
-                "data URLs must be base64-encoded: data:image/<format>;base64,<data>",
-                source=self.description,
-            )
-        if not media_type.startswith("image/"):
-            raise ImageInputError(
-                f"the data URL's media type is {media_type or 'missing'!r}, not image/...",
-                source=self.description,
-            )
-        object.__setattr__(self, "media_type", media_type)
-        object.__setattr__(self, "payload", payload)
-
-    def check(self, policy: ImagePolicy) -> CheckedSource:
-        _Base64(self.payload, self.description, self.media_type).check(policy)
-        return self
-
-    def read(self, policy: ImagePolicy) -> ImageSource:
-        return _Base64(self.payload, self.description, self.media_type).read(policy)
+def _data_url(url: str, description: str) -> _Base64:
+    """A ``data:`` URL's payload, once its header says base64 and an image type."""
+    comma = url.find(",")
+    params = url[len("data:") : max(comma, 0)].split(";")
+    media_type = params[0].strip().lower()
+    if comma < 0 or params[-1].strip().lower() != "base64":
+        raise ImageInputError(
+            "data URLs must be base64-encoded: data:image/<format>;base64,<data>",
+            source=description,
+        )
+    if not media_type.startswith("image/"):
+        raise ImageInputError(
+            f"the data URL's media type is {media_type or 'missing'!r}, not image/...",
+            source=description,
+        )
+    return _Base64(url, description, media_type, start=comma + 1)
 
 
 def _decode_base64(payload: str, description: str) -> bytes:

@@ -14,18 +14,21 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from langchain_azure_image_embeddings.emulator.faults import DEFAULT_FAULTS, FAULT_KINDS
+from langchain_azure_image_embeddings.emulator.faults import (
+    DEFAULT_FAULTS,
+    FAULT_KINDS,
+    check_kinds,
+)
 from langchain_azure_image_embeddings.emulator.profiles import MODEL_PROFILES
 from langchain_azure_image_embeddings.emulator.server import FoundryEmulator
 
 
 def _fault_kinds(value: str) -> tuple[str, ...]:
     kinds = tuple(kind.strip() for kind in value.split(",") if kind.strip())
-    unknown = [kind for kind in kinds if kind not in FAULT_KINDS]
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown fault kinds {unknown}; choose from {','.join(FAULT_KINDS)}"
-        )
+    try:
+        check_kinds(kinds)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
     return kinds
 
 

@@ -51,7 +51,12 @@ class Fault:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-def _check_kinds(kinds: Sequence[str], allowed: Sequence[str]) -> None:
+def check_kinds(kinds: Sequence[str], allowed: Sequence[str] = FAULT_KINDS) -> None:
+    """Refuse fault kinds not in ``allowed``.
+
+    Raises:
+        ValueError: Naming the unknown kinds and the allowed ones.
+    """
     unknown = [kind for kind in kinds if kind not in allowed]
     if unknown:
         raise ValueError(f"unknown fault kinds {unknown}; choose from {', '.join(allowed)}")
@@ -73,7 +78,7 @@ class FaultPlan:
         """
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"fault rate must be between 0 and 1, not {rate}")
-        _check_kinds(kinds, FAULT_KINDS)
+        check_kinds(kinds)
         if rate > 0 and not kinds:
             raise ValueError("a positive fault rate needs at least one fault kind")
         self.seed = seed
@@ -113,7 +118,7 @@ class FaultSchedule:
             Fault(outcome) if isinstance(outcome, str) else Fault(outcome[0], dict(outcome[1]))
             for outcome in outcomes
         ]
-        _check_kinds([fault.kind for fault in faults], FORCED_KINDS)
+        check_kinds([fault.kind for fault in faults], FORCED_KINDS)
         with self._lock:
             self._forced.extend(faults)
 

@@ -14,62 +14,26 @@ from collections import deque
 from collections.abc import Callable
 
 from langchain_azure_image_embeddings.emulator.errors import rate_limited
-from langchain_azure_image_embeddings.emulator.faults import format_seconds
 
 WINDOW_SECONDS = 60.0
 SHORT_WINDOW_SECONDS = 10.0
 SHORT_WINDOWS_PER_MINUTE = 6
 
 
-class SlidingWindowLimiter:
-    """Admit at most `limit` requests in any window of `window` seconds.
+class SlidingWindow:
+    """At most `limit` requests in any window of `window` seconds (not locked: `RpmLimiter` is).
 
     Only admitted requests count; a refused request is told how long until the oldest
     admitted one leaves the window.
     """
 
-    def __init__(
-        self,
-        limit: int,
-        window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        """Create the limiter.
-
-        Args:
-            limit: Requests allowed per window (at least 1).
-            window: Window length in seconds.
-            clock: Monotonic clock, replaceable in tests.
-
-        Raises:
-            ValueError: A limit below 1.
-        """
-        if limit < 1:
-            raise ValueError(f"rpm must be at least 1, not {limit}")
+    def __init__(self, limit: int, window: float) -> None:
         self.limit = limit
         self.window = window
-        self._clock = clock
         self._admitted: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float | None:
-        """Admit one request.
-
-        Returns:
-            None when admitted, else the seconds until a slot frees.
-        """
-        with self._lock:
-            now = self._clock()
-            wait = self.wait_time(now)
-            if wait is None:
-                self.admit(now)
-            return wait
 
     def wait_time(self, now: float) -> float | None:
-        """Return None when a request may be admitted at `now`, else the seconds until then.
-
-        Not locked: callers hold the lock of whatever admits the request.
-        """
+        """Return None when a request may be admitted at `now`, else the seconds until then."""
         while self._admitted and self._admitted[0] <= now - self.window:
             self._admitted.popleft()
         if len(self._admitted) < self.limit:
@@ -79,14 +43,6 @@ class SlidingWindowLimiter:
     def admit(self, now: float) -> None:
         """Count a request admitted at `now` (after `wait_time` said it may be)."""
         self._admitted.append(now)
-
-    def check(self) -> None:
-        """Admit one request or raise the service's 429.
-
-        Raises:
-            ApiError: 429 with `Retry-After` (whole seconds, at least 1) and `retry-after-ms`.
-        """
-        raise_if_refused(self.acquire())
 
 
 class RpmLimiter:
@@ -102,10 +58,12 @@ class RpmLimiter:
         Raises:
             ValueError: An rpm below 1.
         """
-        self.windows = [SlidingWindowLimiter(rpm, WINDOW_SECONDS, clock)]
+        if rpm < 1:
+            raise ValueError(f"rpm must be at least 1, not {rpm}")
+        self.windows = [SlidingWindow(rpm, WINDOW_SECONDS)]
         if rpm >= SHORT_WINDOWS_PER_MINUTE:
             short_limit = math.ceil(rpm / SHORT_WINDOWS_PER_MINUTE)
-            self.windows.append(SlidingWindowLimiter(short_limit, SHORT_WINDOW_SECONDS, clock))
+            self.windows.append(SlidingWindow(short_limit, SHORT_WINDOW_SECONDS))
         self._clock = clock
         self._lock = threading.Lock()
 
@@ -130,22 +88,11 @@ class RpmLimiter:
         Raises:
             ApiError: 429 with `Retry-After` (whole seconds, at least 1) and `retry-after-ms`.
         """
-        raise_if_refused(self.acquire())
-
-
-def raise_if_refused(wait: float | None) -> None:
-    """Raise the service's 429 for a refused request (`wait` is not None).
-
-    Args:
-        wait: What a limiter's `acquire` returned.
-
-    Raises:
-        ApiError: 429 with `Retry-After` (whole seconds, at least 1) and `retry-after-ms`.
-    """
-    if wait is not None:
-        seconds = max(1, math.ceil(wait))
-        headers = {
-            "Retry-After": format_seconds(seconds),
-            "retry-after-ms": str(max(1, math.ceil(wait * 1000))),
-        }
-        raise rate_limited(seconds, headers)
+        wait = self.acquire()
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            headers = {
+                "Retry-After": str(seconds),
+                "retry-after-ms": str(max(1, math.ceil(wait * 1000))),
+            }
+            raise rate_limited(seconds, headers)

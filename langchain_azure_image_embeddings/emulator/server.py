@@ -67,8 +67,12 @@ from langchain_azure_image_embeddings.emulator.responses import (
     model_info,
     text_tokens,
 )
-from langchain_azure_image_embeddings.emulator.stats import Stats
-from langchain_azure_image_embeddings.emulator.tls import TlsFiles, generate_certificates
+from langchain_azure_image_embeddings.emulator.stats import ROUTES, Stats
+from langchain_azure_image_embeddings.emulator.tls import (
+    DEFAULT_HOSTS,
+    TlsFiles,
+    generate_certificates,
+)
 from langchain_azure_image_embeddings.emulator.tls import server_ssl_context as _ssl_context
 from langchain_azure_image_embeddings.emulator.validation import (
     ImageItem,
@@ -85,7 +89,7 @@ logger = logging.getLogger(__name__)
 
 API_VERSIONS = ("2024-05-01-preview", "2024-08-01-preview", "2025-04-01")
 ROUTE_PREFIXES = ("/models", "")
-IMAGES_ROUTE, TEXTS_ROUTE, INFO_ROUTE = "/images/embeddings", "/embeddings", "/info"
+IMAGES_ROUTE, TEXTS_ROUTE, INFO_ROUTE = ROUTES
 OTHER_ROUTE = "other"
 _DRAIN_FACTOR = 4
 _SHUTDOWN_GRACE_S = 0.5
@@ -528,7 +532,7 @@ class FoundryEmulator:
 
     def _make_tls(self) -> ssl.SSLContext:
         self._tls_dir = Path(tempfile.mkdtemp(prefix="foundry-emulator-tls-"))
-        hosts = tuple(dict.fromkeys((self.host, "127.0.0.1", "localhost")))
+        hosts = tuple(dict.fromkeys((self.host, *DEFAULT_HOSTS)))
         self._tls_files = generate_certificates(self._tls_dir, hosts)
         return _ssl_context(self._tls_files)
 

@@ -1,11 +1,11 @@
-"""The requests-per-minute sliding window."""
+"""The requests-per-minute limit below 6 rpm: one sliding 60-second window."""
 
 from __future__ import annotations
 
 import pytest
 
 from langchain_azure_image_embeddings.emulator.errors import ApiError
-from langchain_azure_image_embeddings.emulator.ratelimit import SlidingWindowLimiter
+from langchain_azure_image_embeddings.emulator.ratelimit import RpmLimiter
 
 
 class Clock:
@@ -18,7 +18,7 @@ class Clock:
 
 def test_admits_up_to_the_limit_then_says_when_a_slot_frees():
     clock = Clock()
-    limiter = SlidingWindowLimiter(3, clock=clock)
+    limiter = RpmLimiter(3, clock=clock)
     for moment in (1000.0, 1010.0, 1030.0):
         clock.now = moment
         assert limiter.acquire() is None
@@ -33,7 +33,7 @@ def test_admits_up_to_the_limit_then_says_when_a_slot_frees():
 
 def test_refusals_do_not_count():
     clock = Clock()
-    limiter = SlidingWindowLimiter(1, clock=clock)
+    limiter = RpmLimiter(1, clock=clock)
     assert limiter.acquire() is None
     for _ in range(5):
         clock.now += 1
@@ -44,7 +44,7 @@ def test_refusals_do_not_count():
 
 def test_check_raises_429_with_whole_seconds_and_milliseconds():
     clock = Clock()
-    limiter = SlidingWindowLimiter(1, clock=clock)
+    limiter = RpmLimiter(1, clock=clock)
     limiter.check()
     clock.now += 58.7
     with pytest.raises(ApiError) as caught:
@@ -58,7 +58,7 @@ def test_check_raises_429_with_whole_seconds_and_milliseconds():
 
 def test_retry_after_is_at_least_one_second():
     clock = Clock()
-    limiter = SlidingWindowLimiter(1, clock=clock)
+    limiter = RpmLimiter(1, clock=clock)
     limiter.check()
     clock.now += 59.99
     with pytest.raises(ApiError) as caught:
@@ -68,4 +68,4 @@ def test_retry_after_is_at_least_one_second():
 
 def test_limit_must_be_positive():
     with pytest.raises(ValueError, match="rpm"):
-        SlidingWindowLimiter(0)
+        RpmLimiter(0)

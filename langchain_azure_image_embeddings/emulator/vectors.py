@@ -39,9 +39,12 @@ from langchain_azure_image_embeddings.emulator.profiles import ModelProfile, get
 # one vector at a time; image decoding (outside) stays parallel.
 _ONE_AT_A_TIME = threading.Lock()
 
-try:  # optional: only makes the emulator faster, never changes a vector
+# numpy is a dependency and always used here. Each numpy step keeps its plain-Python twin as the
+# readable definition of the transform: a unit test sets `_numpy = None` and checks that both
+# give the same floats, bit for bit.
+try:
     import numpy as _numpy
-except ImportError:  # pragma: no cover - numpy is not a dependency
+except ImportError:  # pragma: no cover - a broken install: the plain twins still work
     _numpy = None  # type: ignore[assignment]
 
 GRID = 16

@@ -529,16 +529,17 @@ def _read_body(response: http.client.HTTPResponse, max_bytes: int, source: str) 
             source=source,
         )
     too_big = f"the download is larger than max_source_bytes ({max_bytes:,} bytes)"
-    declared = response.getheader("Content-Length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
-        raise ImageInputError(f"{too_big}: the server announced {int(declared):,}", source=source)
+    header = (response.getheader("Content-Length") or "").strip()
+    declared = int(header) if header.isdigit() else None
+    if declared is not None and declared > max_bytes:
+        raise ImageInputError(f"{too_big}: the server announced {declared:,}", source=source)
     body = bytearray()
     while chunk := response.read1(min(_CHUNK_BYTES, max_bytes + 1 - len(body))):
         body += chunk
         if len(body) > max_bytes:
             raise ImageInputError(f"{too_big}; the download was cut off", source=source)
-    if declared is not None and declared.strip().isdigit() and len(body) < int(declared):
-        raise http.client.IncompleteRead(bytes(body), int(declared) - len(body))
+    if declared is not None and len(body) < declared:
+        raise http.client.IncompleteRead(bytes(body), declared - len(body))
     return bytes(body)
 
 

@@ -178,15 +178,7 @@ class AsyncGate:
         send: Callable[[EmbeddingsBody], Awaitable[HttpOutcome]],
         request: EmbeddingsBody,
     ) -> HttpOutcome:
-        """Wait for the right to send, send, and adapt the limit to the outcome.
-
-        Args:
-            send: Makes one HTTP attempt.
-            request: What to send.
-
-        Returns:
-            The attempt's outcome.
-        """
+        """Async twin of :meth:`ThreadGate.attempt` (cancelling the task cancels the wait)."""
         if self.rate is not None:
             await asyncio.sleep(self.rate.reserve(request))
         epoch = await self._start()

@@ -112,6 +112,8 @@ class EmbeddingServiceError(RuntimeError):
         message: The service's message, or a description of the transport failure.
         retry_after: Seconds the service asked to wait, when it said so.
         attempts: How many HTTP attempts were made for the failing request.
+        request_id: The service's id of the failing request (Cohere's ``id``, or the
+            ``x-request-id`` / ``apim-request-id`` header), to quote to support.
         failures: When raised for a whole call, each failed input's error by position.
         embeddings: When raised for a whole call, every vector obtained, in
             input order, ``None`` where the input failed.
@@ -126,8 +128,10 @@ class EmbeddingServiceError(RuntimeError):
         retry_after: float | None = None,
         attempts: int = 1,
         hint: str | None = None,
+        request_id: str | None = None,
     ):
         self.message = message
+        self.request_id = request_id
         self.status_code = status_code
         self.error_code = error_code
         self.retry_after = retry_after
@@ -161,6 +165,7 @@ class EmbeddingServiceError(RuntimeError):
                 self.retry_after,
                 self.attempts,
                 self.hint,
+                self.request_id,
             ),
             self.__dict__,
         )
@@ -173,6 +178,7 @@ def _rebuild_service_error(
     retry_after: float | None,
     attempts: int,
     hint: str | None,
+    request_id: str | None = None,
 ) -> EmbeddingServiceError:
     return EmbeddingServiceError(
         message,
@@ -181,6 +187,7 @@ def _rebuild_service_error(
         retry_after=retry_after,
         attempts=attempts,
         hint=hint,
+        request_id=request_id,
     )
 
 

@@ -20,6 +20,8 @@ __all__ = [
 ]
 
 _MAX_SOURCE_CHARS = 80
+MAX_LISTED_FAILURES = 10
+"""How many failed inputs an error message names; the rest are counted (all are in ``failures``)."""
 
 
 def describe_source(text: str, limit: int = _MAX_SOURCE_CHARS) -> str:
@@ -46,6 +48,47 @@ def describe_source(text: str, limit: int = _MAX_SOURCE_CHARS) -> str:
     if len(printable) <= limit and len(text) <= limit:
         return repr(printable)
     return repr(printable[: limit - 3] + "...")
+
+
+def summarize_positions(positions: Sequence[int], limit: int = MAX_LISTED_FAILURES) -> str:
+    """List the first ``limit`` positions, then say how many more there are.
+
+    Args:
+        positions: Input positions, in order.
+        limit: The most positions named.
+
+    Returns:
+        For example ``"3, 7, 9"``, or the first ten and ``"and 990 more"``.
+    """
+    shown = ", ".join(map(str, positions[:limit]))
+    hidden = len(positions) - limit
+    return f"{shown} and {hidden:,} more" if hidden > 0 else shown
+
+
+def combine_input_errors(failures: Mapping[int, ImageInputError]) -> ImageInputError:
+    """One :class:`ImageInputError` for several failed inputs, with a bounded message.
+
+    The message names the first :data:`MAX_LISTED_FAILURES` failures and counts
+    the others; every failure stays in the returned error's ``failures``.
+
+    Args:
+        failures: The error of each failed input, by position (at least one).
+
+    Returns:
+        The combined error, naming the first failed position.
+    """
+    ordered = dict(sorted(failures.items()))
+    positions = list(ordered)
+    lines = [f"  {error}" for error in list(ordered.values())[:MAX_LISTED_FAILURES]]
+    if len(positions) > MAX_LISTED_FAILURES:
+        lines.append(f"  ... and {len(positions) - MAX_LISTED_FAILURES:,} more (all in .failures)")
+    error = ImageInputError(
+        f"{len(positions)} inputs could not be used (positions {summarize_positions(positions)}):\n"
+        + "\n".join(lines),
+        position=positions[0],
+    )
+    error.failures = dict(ordered)
+    return error
 
 
 class InputTypeFallbackWarning(UserWarning):
@@ -219,13 +262,15 @@ class EmbeddingBatchError(ValueError):
 
     def _compose(self) -> str:
         total = len(self.embeddings)
+        hidden = len(self.failures) - MAX_LISTED_FAILURES
         lines = [
             f"{len(self.failures)} of {total} inputs failed "
-            f"(positions {', '.join(map(str, self.positions[:20]))}"
-            f"{', ...' if len(self.failures) > 20 else ''}); "
+            f"(positions {summarize_positions(self.positions)}); "
             f"{total - len(self.failures)} were embedded and are in .embeddings"
         ]
-        lines.extend(f"  {error}" for error in list(self.failures.values())[:20])
+        lines.extend(f"  {error}" for error in list(self.failures.values())[:MAX_LISTED_FAILURES])
+        if hidden > 0:
+            lines.append(f"  ... and {hidden:,} more (all in .failures)")
         return "\n".join(lines)
 
     def __reduce__(self) -> tuple[Any, ...]:

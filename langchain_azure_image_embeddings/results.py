@@ -10,6 +10,8 @@ from langchain_azure_image_embeddings.errors import (
     EmbeddingBatchError,
     EmbeddingServiceError,
     ImageInputError,
+    combine_input_errors,
+    summarize_positions,
 )
 from langchain_azure_image_embeddings.wire import Usage
 
@@ -89,17 +91,12 @@ def _aggregate(
     if len(errors) == 1:
         error = errors[0]
     elif all(isinstance(item, ImageInputError) for item in errors):
-        positions = ", ".join(str(position) for position in failures)
-        error = ImageInputError(
-            f"{len(errors)} inputs could not be used (positions {positions}):\n"
-            + "\n".join(f"  {item}" for item in errors),
-            position=next(iter(failures)),
-        )
+        error = combine_input_errors(cast(dict[int, ImageInputError], failures))
     elif all(isinstance(item, EmbeddingServiceError) for item in errors):
         first = errors[0]
         assert isinstance(first, EmbeddingServiceError)
         error = EmbeddingServiceError(
-            f"{len(errors)} inputs failed (positions {', '.join(map(str, failures))}); "
+            f"{len(errors)} inputs failed (positions {summarize_positions(list(failures))}); "
             f"first: {first.message}",
             status_code=first.status_code,
             error_code=first.error_code,

@@ -2,9 +2,14 @@
 
 An image becomes a 16x16 RGB thumbnail (area average), each channel centred on its mean, plus
 its three colour means (weighted); a text becomes signed hashed counts of its words and character
-1-3-grams. Either feature vector (1024 long) is mixed by a seeded randomised Walsh-Hadamard
-transform (an orthogonal map, so the geometry of the features is kept) into a unit vector of the
-model's full dimension. An image+text pair is `0.85 * image + 0.15 * text`, renormalised.
+1-3-grams. Either feature vector (1024 long) is mixed into a unit vector of the model's full
+dimension by two rounds of a seeded randomised Walsh-Hadamard transform: random signs then the
+transform (an orthogonal map that spreads every feature over all coordinates, so the geometry of
+the features is kept), then seeded Gaussian weights then the transform again. The second round
+makes every coordinate a weighted sum of thousands of continuous terms: values are distributed
+like a real model's (near-Gaussian, no exact zeros, no small set of repeated magnitudes) even
+when the features are integer counts, and angles move by only a few percent. An image+text
+pair is `0.85 * image + 0.15 * text`, renormalised.
 `input_type` `query` / `document` adds a small, input-dependent signed permutation of the vector
 (cosine between the two about 0.978); `text` or no `input_type` leaves it as it is. `dimensions`
 keeps a prefix of the full vector (Matryoshka) and renormalises it. Values are rounded to
@@ -55,6 +60,7 @@ _IMAGE_WEIGHT = 0.85
 _TEXT_WEIGHT = 0.15
 _TYPE_STRENGTH = 0.15
 _TYPED_INPUTS = ("query", "document")
+_SECOND_COPY = 0.6180339887
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -79,12 +85,18 @@ class _SignedPermutation:
 class _Mixer:
     signs_a: tuple[float, ...]
     signs_b: tuple[float, ...]
+    weights: tuple[float, ...]
     output: _SignedPermutation
 
     @functools.cached_property
     def _signs(self) -> Any:
         assert _numpy is not None
         return _numpy.asarray(self.signs_a + self.signs_b, dtype=_numpy.float64)
+
+    @functools.cached_property
+    def _weights(self) -> Any:
+        assert _numpy is not None
+        return _numpy.asarray(self.weights, dtype=_numpy.float64)
 
 
 def _hashes(label: str, count: int) -> list[int]:
@@ -101,12 +113,29 @@ def _signed_permutation(label: str, size: int) -> _SignedPermutation:
     return _SignedPermutation(order=order, signs=signs)
 
 
+def _gaussians(label: str, count: int) -> tuple[float, ...]:
+    """Standard normal values drawn from hashes (Box-Muller), never exactly zero."""
+    values = []
+    for key in _hashes(label, count):
+        u1 = ((key >> 32) + 0.5) / 2**32
+        u2 = ((key & 0xFFFFFFFF) + 0.5) / 2**32
+        values.append(math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2))
+    return tuple(values)
+
+
 @lru_cache(maxsize=16)
 def _mixer(model: str) -> _Mixer:
     signs = _signed_permutation(f"mix:{model}", FEATURES).signs
-    signs_b = _signed_permutation(f"mix-b:{model}", FEATURES).signs
+    # The second copy of the features is scaled (an isometry up to a constant still), so that
+    # one feature's two copies never cancel to exact zeros in half of the coordinates.
+    signs_b = tuple(
+        _SECOND_COPY * sign for sign in _signed_permutation(f"mix-b:{model}", FEATURES).signs
+    )
     return _Mixer(
-        signs_a=signs, signs_b=signs_b, output=_signed_permutation(f"out:{model}", _MIXED)
+        signs_a=signs,
+        signs_b=signs_b,
+        weights=_gaussians(f"weights:{model}", _MIXED),
+        output=_signed_permutation(f"out:{model}", _MIXED),
     )
 
 
@@ -151,15 +180,16 @@ def _walsh_hadamard_numpy(values: list[float]) -> list[float]:
 
 
 def _unit(vector: Sequence[float]) -> list[float]:
+    """Scale to unit norm; a zero vector (no features at all) becomes the uniform unit vector."""
     if _numpy is not None:  # the same squares, exact sum and quotients: bit-identical
         values = _numpy.asarray(vector, dtype=_numpy.float64)
         norm = math.sqrt(math.fsum((values * values).tolist()))
         if norm == 0.0:
-            return [1.0] + [0.0] * (len(vector) - 1)
+            return [1.0 / math.sqrt(len(vector))] * len(vector)
         return (values / norm).tolist()  # type: ignore[no-any-return]
     norm = math.sqrt(math.fsum(v * v for v in vector))
     if norm == 0.0:
-        return [1.0] + [0.0] * (len(vector) - 1)
+        return [1.0 / math.sqrt(len(vector))] * len(vector)
     return [v / norm for v in vector]
 
 
@@ -169,10 +199,14 @@ def _project(features: Sequence[float], profile: ModelProfile) -> list[float]:
     if _numpy is not None:  # the same products, bit-identical
         doubled = _numpy.asarray(features, dtype=_numpy.float64)
         stacked = (mixer._signs * _numpy.concatenate((doubled, doubled))).tolist()
+        spread = _walsh_hadamard(stacked)
+        weighted = (mixer._weights * _numpy.asarray(spread, dtype=_numpy.float64)).tolist()
     else:
         stacked = [s * f for s, f in zip(mixer.signs_a, features, strict=True)]
         stacked += [s * f for s, f in zip(mixer.signs_b, features, strict=True)]
-    mixed = mixer.output.apply(_walsh_hadamard(stacked))
+        spread = _walsh_hadamard(stacked)
+        weighted = [w * v for w, v in zip(mixer.weights, spread, strict=True)]
+    mixed = mixer.output.apply(_walsh_hadamard(weighted))
     return _unit(mixed[: profile.dimensions])
 
 
@@ -199,7 +233,9 @@ def text_features(text: str) -> list[float]:
     grams += [f"\x00{word}" for word in _WORD.findall(normalised)]
     features = [0.0] * FEATURES
     for gram in grams:
-        key = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "big")
+        # "surrogatepass": a lone surrogate is legal in JSON text and must hash, not fail.
+        digest = hashlib.blake2b(gram.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        key = int.from_bytes(digest, "big")
         features[key % FEATURES] += 1.0 if key >> 63 else -1.0
     return features
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,6 +12,8 @@ from types import TracebackType
 from typing import Any, Literal, overload
 from urllib.parse import urlsplit
 
+from azure.core.credentials import AzureKeyCredential, SupportsTokenInfo, TokenCredential
+from azure.core.credentials_async import AsyncSupportsTokenInfo, AsyncTokenCredential
 from langchain_core.embeddings import Embeddings
 from langchain_core.stores import ByteStore
 from langchain_core.utils import from_env, secret_from_env
@@ -29,15 +32,21 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from langchain_azure_image_embeddings._protocols import (
+    ResolvedEndpoint,
+    WireProtocol,
+    protocol_for,
+    resolve_endpoint,
+)
 from langchain_azure_image_embeddings.batch_preparation import RequestOptions
 from langchain_azure_image_embeddings.cache import CacheScope, EmbeddingCache
-from langchain_azure_image_embeddings.credentials import default_scopes
 from langchain_azure_image_embeddings.drivers import CallPlan, classify_lazily, run_async, run_sync
 from langchain_azure_image_embeddings.exchange import ExchangePolicy
 from langchain_azure_image_embeddings.image_preparation import ImageLimits
 from langchain_azure_image_embeddings.image_sources import ImagePolicy, check_image_source_policy
-from langchain_azure_image_embeddings.indexing import take_precomputed
 from langchain_azure_image_embeddings.inputs import ImageItem, Item, classify
+from langchain_azure_image_embeddings.precomputed import take_precomputed
+from langchain_azure_image_embeddings.progress import call_progress, require_tqdm
 from langchain_azure_image_embeddings.remote_images import normalize_host
 from langchain_azure_image_embeddings.results import CallResults, Outcome
 from langchain_azure_image_embeddings.retry import RetrySettings
@@ -53,6 +62,16 @@ _DEFAULT_LIMITS = ImageLimits()
 _DEFAULT_POLICY = ImagePolicy()
 
 InputTypeChoice = Literal["document", "query"] | str | None
+Credential = (
+    str
+    | SecretStr
+    | AzureKeyCredential
+    | TokenCredential
+    | SupportsTokenInfo
+    | AsyncTokenCredential
+    | AsyncSupportsTokenInfo
+)
+"""What ``credential`` accepts: a key, or an Entra ID token credential (sync or async)."""
 
 
 class AzureAIImageEmbeddings(BaseModel, Embeddings):
@@ -170,12 +189,25 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     """The endpoint, e.g. ``https://<resource>.services.ai.azure.com/models``.
 
     Defaults to ``AZURE_INFERENCE_ENDPOINT``, else ``AZURE_AI_INFERENCE_ENDPOINT``."""
-    credential: Any = Field(default_factory=secret_from_env(list(_CREDENTIAL_ENV), default=None))
+    credential: Credential | None = Field(
+        default_factory=secret_from_env(list(_CREDENTIAL_ENV), default=None)
+    )
     """A key (``str``, ``SecretStr``, ``AzureKeyCredential``) or a ``TokenCredential``
     (sync or async). Defaults to ``AZURE_INFERENCE_CREDENTIAL``, else
     ``AZURE_AI_INFERENCE_CREDENTIAL``, else ``DefaultAzureCredential`` (created lazily)."""
     model: str | None = None
-    """Deployment name, sent as ``model`` in every request body."""
+    """Deployment name, sent as ``model`` in every request body (required by ``api="cohere"``)."""
+    api: Literal["auto", "model-inference", "cohere"] = "auto"
+    """The wire protocol. ``"cohere"``: Cohere's v2 embed API as Azure serves it (the
+    deployment's Target URI, ``https://<resource>.services.ai.azure.com/providers/cohere``,
+    or a serverless ``https://<name>.<region>.models.ai.azure.com``), the live route for
+    images; ``"model-inference"``: the Azure AI Model Inference API (``.../models``),
+    retired by Azure on 2026-08-26; ``"auto"``: chosen from the endpoint's shape."""
+    model_family: Literal["auto", "cohere-v3", "cohere-v4"] = "auto"
+    """Which Cohere rules the deployment follows on ``api="cohere"``: v3 (one image per
+    request, images sent with ``input_type="image"``) or v4 and later (96 images or
+    image+text pairs per request, 20 MB at most). ``"auto"`` reads it from the deployment
+    name (``embed-v-4-0``: v4); a name without a version is taken as v3."""
     api_version: str = "2025-04-01"
     """The API version (the GA ``2025-04-01``; the SDK's own default is deprecated)."""
     credential_scopes: list[str] | None = None
@@ -193,14 +225,17 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     """``input_type`` sent by ``embed_query``."""
     input_type_fallback: bool = True
     """On a 422 naming ``input_type``: retry once without it, remember, and warn."""
-    images_per_request: PositiveInt = 1
-    """Images (or image+text pairs) per request; Cohere-embed-v3 takes one."""
+    images_per_request: PositiveInt | None = None
+    """Images (or image+text pairs) per request at most; ``None``: as many as the model
+    takes (Cohere v3: 1; embed v4 and later on ``api="cohere"``: 96 within 20 MB; the
+    model-inference API: 1). A value above the model's own limit is lowered to it."""
     texts_per_request: PositiveInt = 96
-    """Texts per request."""
+    """Texts per request (Cohere's route takes 96 at most)."""
     max_concurrency: PositiveInt = 8
     """Requests in flight at most, in sync and async code alike."""
-    image_roots: list[Path] | None = None
-    """Folders from which image paths given as strings may be read (symlinks resolved)."""
+    image_roots: Sequence[str | os.PathLike[str]] | None = None
+    """Folders from which image paths given as strings may be read (symlinks resolved):
+    ``str`` or path-like items (one folder alone is accepted too); kept as ``Path`` objects."""
     allow_remote_images: bool = False
     """Whether ``http(s)`` image URLs may be fetched (SSRF-checked)."""
     allowed_remote_hosts: list[str] = Field(default_factory=list)
@@ -255,8 +290,20 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     @field_validator("image_roots", mode="before")
     @classmethod
     def _roots_as_list(cls, value: Any) -> Any:
-        if isinstance(value, (str, Path)):
+        if isinstance(value, (str, os.PathLike)):
             return [value]
+        return value
+
+    @field_validator("image_roots")
+    @classmethod
+    def _roots_as_paths(cls, value: Sequence[str | os.PathLike[str]] | None) -> list[Path] | None:
+        return None if value is None else [Path(root) for root in value]
+
+    @field_validator("show_progress_bar")
+    @classmethod
+    def _tqdm_installed(cls, value: bool) -> bool:
+        if value:
+            require_tqdm()  # a missing tqdm is reported now, not at the first call
         return value
 
     @field_validator("allowed_remote_hosts")
@@ -275,8 +322,20 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(
                 f"endpoint {self.endpoint!r} is not an http(s) URL; expected e.g. "
-                "https://<resource>.services.ai.azure.com/models"
+                "https://<resource>.services.ai.azure.com/providers/cohere"
             )
+        if resolve_endpoint(self.endpoint, self.api).api == "cohere":
+            if not self.model:
+                raise ValueError(
+                    "model is required on Cohere's route: pass the deployment name, "
+                    "e.g. model='embed-v-4-0'"
+                )
+            if self.document_input_type is None or self.query_input_type is None:
+                raise ValueError(
+                    "Cohere's route requires an input type: leave document_input_type and "
+                    "query_input_type at their defaults ('document' and 'query', sent as "
+                    "search_document and search_query)"
+                )
         return self
 
     @property
@@ -496,15 +555,27 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             return self.document_input_type
         if choice == "query":
             return self.query_input_type
+        if choice is None and self._endpoint().api == "cohere":
+            raise ValueError("Cohere's route requires an input type; input_type=None is not sent")
         return choice
 
-    def _transport_settings(self) -> TransportSettings:
+    def _endpoint(self) -> ResolvedEndpoint:
         assert self.endpoint is not None
+        return resolve_endpoint(self.endpoint, self.api)
+
+    def _protocol(self) -> WireProtocol:
+        return protocol_for(self._endpoint().api, self.model_family)
+
+    def _transport_settings(self) -> TransportSettings:
+        resolved = self._endpoint()
+        protocol = protocol_for(resolved.api, self.model_family)
         scopes = self.credential_scopes
         if scopes is None:
-            scopes = default_scopes(self.endpoint)
+            scopes = protocol.default_scopes(resolved.base_url)
         return TransportSettings(
-            endpoint=self.endpoint,
+            endpoint=resolved.base_url,
+            api=resolved.api,
+            query_params=protocol.query_params(self.api_version),
             api_version=self.api_version,
             pool_size=self.max_concurrency,
             connect_timeout=self.connect_timeout,
@@ -526,12 +597,15 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         )
 
     def _plan(self, input_type: str | None, on_progress: Callable[[int], None] | None) -> CallPlan:
+        protocol = self._protocol()
+        limits = protocol.limits(self.model)
         options = RequestOptions(
             model=self.model,
             input_type=input_type,
             dimensions=self.dimensions,
-            encoding_format=None if self.encoding_format == "float" else self.encoding_format,
+            encoding_format=self.encoding_format,
             model_kwargs=self.model_kwargs,
+            protocol=protocol,
             image_policy=self._image_policy(),
             image_limits=ImageLimits(
                 max_image_bytes=self.max_image_bytes, max_pixels=self.max_image_pixels
@@ -547,13 +621,15 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             input_type_fallback=self.input_type_fallback,
             memory=self._runtime.memory,
             model=self.model,
+            protocol=protocol,
+            max_request_bytes=limits.max_request_bytes,
         )
         return CallPlan(
             options=options,
             policy=policy,
             max_concurrency=self.max_concurrency,
-            images_per_request=self.images_per_request,
-            texts_per_request=self.texts_per_request,
+            images_per_request=limits.images_cap(self.images_per_request),
+            texts_per_request=limits.texts_cap(self.texts_per_request),
             on_progress=on_progress,
             rate_limit=self._runtime.rate_limit(self.requests_per_minute, self.tokens_per_minute),
             cache=self._vector_cache(input_type),
@@ -564,7 +640,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             return None
         assert self.endpoint is not None
         scope = CacheScope(
-            endpoint=self.endpoint,
+            endpoint=f"{self._endpoint().api}:{self._endpoint().base_url}",
             model=self.model,
             input_type=input_type,
             dimensions=self.dimensions,
@@ -595,7 +671,8 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         """
         trackers = active_trackers()
         results = CallResults()
-        with _progress_bar(self.show_progress_bar, inputs) as on_progress:
+        description = "Embedding images" if strings_are_images else "Embedding documents"
+        with call_progress(self.show_progress_bar, inputs, description) as on_progress:
             plan = self._plan(input_type, on_progress)
             classify_one = self._classifier(strings_are_images, plan.options.image_policy)
             items = classify_lazily(inputs, classify_one, results)
@@ -637,20 +714,3 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         self, inputs: Sequence[Any], *, strings_are_images: bool, input_type: str | None
     ) -> list[list[float]]:
         return self._run_sync(inputs, strings_are_images, input_type).vectors_or_raise()
-
-
-@contextlib.contextmanager
-def _progress_bar(enabled: bool, inputs: Iterable[Any]) -> Iterator[Callable[[int], None] | None]:
-    if not enabled:
-        yield None
-        return
-    try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
-    except ImportError as error:
-        raise ImportError(
-            "show_progress_bar=True needs tqdm: "
-            "pip install 'langchain-azure-image-embeddings[progress]'"
-        ) from error
-    total = len(inputs) if isinstance(inputs, Sequence) else None
-    with tqdm(total=total, unit="input") as bar:
-        yield bar.update

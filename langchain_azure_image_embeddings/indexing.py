@@ -15,13 +15,16 @@ the whole image as base64 text.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+import os
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_azure_image_embeddings.image_input import ImageInput
+from langchain_azure_image_embeddings.precomputed import PrecomputedVectors, precomputed_vectors
+from langchain_azure_image_embeddings.progress import shared_progress
 
 if TYPE_CHECKING:  # annotations only: importing them costs the vector-store stack at import
     from langchain_core.vectorstores import VectorStore
@@ -36,6 +39,7 @@ __all__ = [
     "add_image_folder",
     "add_images",
     "image_files",
+    "image_id",
     "precomputed_vectors",
 ]
 
@@ -44,85 +48,35 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif"})
 
 DEFAULT_BATCH_SIZE = 128
 
-_precomputed: ContextVar[PrecomputedVectors | None] = ContextVar(
-    "langchain_azure_image_embeddings_precomputed", default=None
-)
+IdChoice = Sequence[str] | Callable[[Any], str] | None
+"""Document ids: one per image, a function of each image input, or ``None`` (the default ids)."""
 
 
-@dataclass
-class PrecomputedVectors:
-    """Vectors waiting to be handed to a vector store, by document text.
+def image_id(image: str | os.PathLike[str], *, collection: str | None = None) -> str:
+    """The default document id of an image file: a UUID5 of its resolved path.
 
-    Attributes:
-        queues: For each text, the vectors not yet taken, in order.
-    """
-
-    queues: dict[str, list[list[float]]] = field(default_factory=dict)
-
-    @property
-    def unused(self) -> int:
-        """How many vectors no ``embed_documents`` call has taken yet."""
-        return sum(len(queue) for queue in self.queues.values())
-
-    def take(self, texts: Sequence[Any]) -> list[list[float]] | None:
-        """Take the vectors of ``texts`` if every one is available, else nothing.
-
-        Args:
-            texts: What ``embed_documents`` was asked to embed.
-
-        Returns:
-            The vectors in order, or ``None`` (then nothing is consumed).
-        """
-        if not all(isinstance(text, str) for text in texts):
-            return None
-        needed: dict[str, int] = {}
-        for text in texts:
-            needed[text] = needed.get(text, 0) + 1
-        if any(len(self.queues.get(text, ())) < count for text, count in needed.items()):
-            return None
-        return [self.queues[text].pop(0) for text in texts]
-
-
-@contextlib.contextmanager
-def precomputed_vectors(
-    texts: Sequence[str], vectors: Sequence[list[float]]
-) -> Iterator[PrecomputedVectors]:
-    """Within the block, ``embed_documents`` returns these vectors for these texts.
-
-    The mapping is context-local: it is seen by this thread or task (and by
-    work started with a copy of its context, as LangChain's
-    ``run_in_executor`` does), not by unrelated threads.
+    ``uuid.uuid5(uuid.NAMESPACE_URL, <the file's resolved file:// URI>)``, so
+    indexing the same file again updates its document, and files of the same
+    name in two folders never collide. A UUID is a valid id in every store
+    (Qdrant accepts only UUIDs and integers; Azure AI Search keys only
+    letters, digits, ``_``, ``-`` and ``=``). With ``collection`` (the
+    helpers pass the store's ``collection_name`` when it has one) the
+    collection's name is part of the name hashed: PGVector keeps ids unique
+    across all its collections, so the same file in two collections needs
+    two ids.
 
     Args:
-        texts: The documents' text, as the vector store will pass it.
-        vectors: One vector per text, in the same order.
-
-    Yields:
-        The pending vectors; its ``unused`` count tells, after the store's
-        ``add_texts``, whether the store took every one.
-    """
-    pending = PrecomputedVectors()
-    for text, vector in zip(texts, vectors, strict=True):
-        pending.queues.setdefault(text, []).append(vector)
-    token = _precomputed.set(pending)
-    try:
-        yield pending
-    finally:
-        _precomputed.reset(token)
-
-
-def take_precomputed(texts: Sequence[str]) -> list[list[float]] | None:
-    """Return the precomputed vectors for ``texts`` if every one is available.
-
-    Args:
-        texts: What ``embed_documents`` was asked to embed.
+        image: The file's path (``http(s)``/``file`` URLs are hashed as they are).
+        collection: The store's collection name, if any.
 
     Returns:
-        The vectors in order, or ``None`` outside :func:`precomputed_vectors`
-        or when a text was not precomputed (then nothing is consumed).
+        The id, as a string.
     """
-    pending = _precomputed.get()
-    return None if pending is None else pending.take(texts)
+    text = os.fspath(image)
+    name = text if "://" in text else Path(text).resolve().as_uri()
+    if collection is not None:
+        name = f"{name}#collection={collection}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
 @dataclass(frozen=True)
@@ -132,7 +86,7 @@ class _Entry:
     embed: Any
     text: str
     metadata: dict[str, Any]
-    id: str | None
+    id: str
 
 
 def add_images(
@@ -141,7 +95,7 @@ def add_images(
     *,
     captions: Sequence[str | None] | None = None,
     metadatas: Sequence[Mapping[str, Any]] | None = None,
-    ids: Sequence[str] | None = None,
+    ids: IdChoice = None,
     pair_captions: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> list[str]:
@@ -175,7 +129,11 @@ def add_images(
             objects are explicit intent and are read.
         captions: Optional caption per image (``None`` entries allowed).
         metadatas: Optional extra metadata per image.
-        ids: Optional ids, one per image.
+        ids: The documents' ids: one per image, or a function of each image
+            input (e.g. ``lambda path: path.name``). By default a path's id
+            is :func:`image_id` (a UUID5 of the resolved path, with the
+            store's ``collection_name`` when it has one), and any other
+            input's a random UUID.
         pair_captions: Embed each image together with its caption as one
             image+text pair, instead of the image alone.
         batch_size: Images embedded and added per batch.
@@ -192,18 +150,19 @@ def add_images(
             deleted again).
     """
     embeddings = _embeddings_of(vectorstore)
-    entries = _entries(images, captions, metadatas, ids, pair_captions)
+    entries = _entries(images, captions, metadatas, _ids(vectorstore, images, ids), pair_captions)
     added: list[str] = []
-    for batch in _batches(entries, batch_size):
-        vectors = embeddings.embed_images([entry.embed for entry in batch])
-        texts, batch_metadata, batch_ids = _documents(batch)
-        with precomputed_vectors(texts, vectors) as pending:
-            new_ids = vectorstore.add_texts(texts, metadatas=batch_metadata, ids=batch_ids)
-        if pending.unused:
-            with contextlib.suppress(Exception):
-                vectorstore.delete(new_ids)
-            raise _not_taken(vectorstore, pending.unused)
-        added.extend(new_ids)
+    with shared_progress(embeddings.show_progress_bar, len(entries), "Indexing images"):
+        for batch in _batches(entries, batch_size):
+            vectors = embeddings.embed_images([entry.embed for entry in batch])
+            texts, batch_metadata, batch_ids = _documents(batch)
+            with precomputed_vectors(texts, vectors) as pending:
+                new_ids = vectorstore.add_texts(texts, metadatas=batch_metadata, ids=batch_ids)
+            if pending.unused:
+                with contextlib.suppress(Exception):
+                    vectorstore.delete(new_ids)
+                raise _not_taken(vectorstore, pending.unused)
+            added.extend(new_ids)
     return added
 
 
@@ -213,7 +172,7 @@ async def aadd_images(
     *,
     captions: Sequence[str | None] | None = None,
     metadatas: Sequence[Mapping[str, Any]] | None = None,
-    ids: Sequence[str] | None = None,
+    ids: IdChoice = None,
     pair_captions: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> list[str]:
@@ -225,7 +184,7 @@ async def aadd_images(
         images: Images in any form the embeddings accept.
         captions: Optional caption per image.
         metadatas: Optional extra metadata per image.
-        ids: Optional ids, one per image.
+        ids: Ids, one per image or a function of each image (see :func:`add_images`).
         pair_captions: Embed each image with its caption as one pair.
         batch_size: Images embedded and added per batch.
 
@@ -238,18 +197,21 @@ async def aadd_images(
         RuntimeError: The store did not ask for the documents' embeddings.
     """
     embeddings = _embeddings_of(vectorstore)
-    entries = _entries(images, captions, metadatas, ids, pair_captions)
+    entries = _entries(images, captions, metadatas, _ids(vectorstore, images, ids), pair_captions)
     added: list[str] = []
-    for batch in _batches(entries, batch_size):
-        vectors = await embeddings.aembed_images([entry.embed for entry in batch])
-        texts, batch_metadata, batch_ids = _documents(batch)
-        with precomputed_vectors(texts, vectors) as pending:
-            new_ids = await vectorstore.aadd_texts(texts, metadatas=batch_metadata, ids=batch_ids)
-        if pending.unused:
-            with contextlib.suppress(Exception):
-                await vectorstore.adelete(new_ids)
-            raise _not_taken(vectorstore, pending.unused)
-        added.extend(new_ids)
+    with shared_progress(embeddings.show_progress_bar, len(entries), "Indexing images"):
+        for batch in _batches(entries, batch_size):
+            vectors = await embeddings.aembed_images([entry.embed for entry in batch])
+            texts, batch_metadata, batch_ids = _documents(batch)
+            with precomputed_vectors(texts, vectors) as pending:
+                new_ids = await vectorstore.aadd_texts(
+                    texts, metadatas=batch_metadata, ids=batch_ids
+                )
+            if pending.unused:
+                with contextlib.suppress(Exception):
+                    await vectorstore.adelete(new_ids)
+                raise _not_taken(vectorstore, pending.unused)
+            added.extend(new_ids)
     return added
 
 
@@ -278,15 +240,19 @@ def add_image_folder(
     *,
     captions: Mapping[str, str] | None = None,
     recursive: bool = False,
+    ids: Callable[[Path], str] | None = None,
     pair_captions: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> list[str]:
     """Index every image file of a folder (sorted by path), keeping path and caption.
 
-    Each document's id is the file's path relative to ``folder`` (with ``/``),
-    so indexing the same folder again updates the documents in stores that
-    upsert by id (Chroma, ``InMemoryVectorStore``). Files are read because
-    they are listed here, whatever ``image_roots`` says.
+    Each document's id is, by default, :func:`image_id` of the file: a UUID5
+    of its resolved path (with the store's ``collection_name`` when it has
+    one), valid in every store. Indexing the same folder again updates the
+    documents in stores that upsert by id, and files of the same name in two
+    folders stay two documents. Files are read because they are listed here,
+    whatever ``image_roots`` says. To embed only new or changed files and
+    drop deleted ones, see :mod:`langchain_azure_image_embeddings.image_loader`.
 
     Example:
         ```python
@@ -301,13 +267,15 @@ def add_image_folder(
         captions: Optional captions by relative path or file name
             (e.g. ``{"cat.jpg": "a cat"}``).
         recursive: Also index sub-folders.
+        ids: A function giving each file's id from its path, instead of
+            :func:`image_id`.
         pair_captions: Embed each image with its caption as one pair.
         batch_size: Images embedded and added per batch.
 
     Returns:
         The ids of the added documents.
     """
-    paths, names, ids = _folder(folder, captions, recursive)
+    paths, names = _folder(folder, captions, recursive)
     return add_images(
         vectorstore,
         paths,
@@ -324,6 +292,7 @@ async def aadd_image_folder(
     *,
     captions: Mapping[str, str] | None = None,
     recursive: bool = False,
+    ids: Callable[[Path], str] | None = None,
     pair_captions: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> list[str]:
@@ -334,13 +303,14 @@ async def aadd_image_folder(
         folder: The folder to index.
         captions: Optional captions by relative path or file name.
         recursive: Also index sub-folders.
+        ids: A function giving each file's id from its path.
         pair_captions: Embed each image with its caption as one pair.
         batch_size: Images embedded and added per batch.
 
     Returns:
         The ids of the added documents.
     """
-    paths, names, ids = _folder(folder, captions, recursive)
+    paths, names = _folder(folder, captions, recursive)
     return await aadd_images(
         vectorstore,
         paths,
@@ -353,13 +323,29 @@ async def aadd_image_folder(
 
 def _folder(
     folder: str | Path, captions: Mapping[str, str] | None, recursive: bool
-) -> tuple[list[Path], list[str | None], list[str]]:
+) -> tuple[list[Path], list[str | None]]:
     root = Path(folder)
     paths = image_files(root, recursive=recursive)
-    ids = [path.relative_to(root).as_posix() for path in paths]
     by_name = captions or {}
-    names = [by_name.get(key, by_name.get(path.name)) for key, path in zip(ids, paths, strict=True)]
-    return paths, names, ids
+    names = [
+        by_name.get(path.relative_to(root).as_posix(), by_name.get(path.name)) for path in paths
+    ]
+    return paths, names
+
+
+def _ids(vectorstore: VectorStore, images: Sequence[Any], ids: IdChoice) -> list[str]:
+    if ids is None:
+        collection = getattr(vectorstore, "collection_name", None)
+        scope = collection if isinstance(collection, str) else None
+        return [_default_id(image, scope) for image in images]
+    if callable(ids):
+        return [ids(image) for image in images]
+    return list(ids)
+
+
+def _default_id(image: Any, collection: str | None) -> str:
+    path = _source_path(image)
+    return image_id(path, collection=collection) if path is not None else str(uuid.uuid4())
 
 
 def _embeddings_of(vectorstore: VectorStore) -> AzureAIImageEmbeddings:
@@ -378,13 +364,13 @@ def _entries(
     images: Sequence[Any],
     captions: Sequence[str | None] | None,
     metadatas: Sequence[Mapping[str, Any]] | None,
-    ids: Sequence[str] | None,
+    ids: list[str],
     pair_captions: bool,
 ) -> list[_Entry]:
     count = len(images)
     names = list(captions) if captions is not None else [None] * count
     extra = list(metadatas) if metadatas is not None else [{}] * count
-    keys: list[str | None] = list(ids) if ids is not None else [None] * count
+    keys = ids
     if len(names) != count or len(extra) != count or len(keys) != count:
         raise ValueError("images, captions, metadatas and ids must have the same length")
     return [
@@ -407,14 +393,11 @@ def _batches(entries: list[_Entry], size: int) -> Iterator[list[_Entry]]:
         yield entries[start : start + size]
 
 
-def _documents(
-    batch: list[_Entry],
-) -> tuple[list[str], list[dict[str, Any]], list[str] | None]:
-    ids = [entry.id for entry in batch if entry.id is not None]
+def _documents(batch: list[_Entry]) -> tuple[list[str], list[dict[str, Any]], list[str]]:
     return (
         [entry.text for entry in batch],
         [entry.metadata for entry in batch],
-        ids if ids else None,  # ids are given for every image or for none
+        [entry.id for entry in batch],
     )
 
 
@@ -430,8 +413,8 @@ def _not_taken(vectorstore: VectorStore, count: int) -> RuntimeError:
 
 def _source_path(image: Any) -> str | None:
     """The path an image input names, if it is a path (not a data URL or an object)."""
-    if isinstance(image, Path) or (isinstance(image, str) and not image.startswith("data:")):
-        return str(image)
+    if isinstance(image, os.PathLike) or (isinstance(image, str) and not image.startswith("data:")):
+        return os.fspath(image)
     return None
 
 

@@ -23,6 +23,7 @@ from langchain_azure_image_embeddings.indexing import (
     aadd_image_folder,
     add_image_folder,
     add_images,
+    image_id,
 )
 from tests.conftest import make_embeddings
 from tests.integration_tests.ecosystem.images import (
@@ -122,7 +123,7 @@ def test_chroma_with_the_folder_helper_stores_captions_not_base64(
 
     ids = add_image_folder(chroma_store, root / "images", captions=captions)
 
-    assert ids == [path.name for path in originals]
+    assert ids == [image_id(path) for path in originals]  # Chroma has no collection_name
     stored = chroma_store.get(ids=ids[:2])
     assert stored["documents"] == [captions[originals[0].name], captions[originals[1].name]]
     assert stored["metadatas"][0] == {
@@ -224,7 +225,7 @@ async def test_in_memory_store_async_folder_helper(
 
     ids = await aadd_image_folder(store, root / "images", captions=captions_of(originals))
 
-    assert ids == [path.name for path in originals]
+    assert ids == [image_id(path) for path in originals]
     assert requests(emulator) == {"images": COUNT, "texts": 0}
     hits = await store.asimilarity_search(data_url(copies[5]), k=1)
     assert hits[0].metadata["source"] == str(originals[5])
@@ -248,10 +249,33 @@ def test_folder_helper_recursive_ids_and_captions_by_relative_path(
         captions={"b/image-000.png": "deep", "image-000.png": "shallow"},
     )
 
-    assert ids == ["b/image-000.png", "image-000.png", "image-001.png"]
+    files = [tmp_path / "a" / "b" / "image-000.png", *sorted((tmp_path / "a").glob("*.png"))]
+    assert ids == [str(uuid.uuid5(uuid.NAMESPACE_URL, path.as_uri())) for path in files]
     docs = store.get_by_ids(ids)
     assert [doc.page_content for doc in docs] == ["deep", "shallow", "image-001.png"]
     assert "caption" not in docs[2].metadata
+    # The same names in two folders are two documents; the same folder again updates its own.
+    again = add_image_folder(store, tmp_path / "a", recursive=True)
+    assert again == ids
+    other = add_image_folder(store, tmp_path / "a" / "b")
+    assert len(store.store) == 3
+    assert other == [ids[0]]  # the same file, reached through another folder: one document
+
+
+def test_folder_helper_ids_by_a_function_and_add_images_ids_by_a_function(
+    emulator: FoundryEmulator, tmp_path: Path
+) -> None:
+    paths = write_distinct_images(tmp_path / "p", 2)
+    store = InMemoryVectorStore(embedding=make_embeddings(emulator))
+
+    ids = add_image_folder(store, tmp_path / "p", ids=lambda path: f"photo-{path.stem}")
+    more = add_images(store, [paths[0].read_bytes()], ids=lambda image: f"bytes-{len(image)}")
+    unnamed = add_images(store, [paths[1].read_bytes()])
+
+    assert ids == ["photo-image-000", "photo-image-001"]
+    assert more == [f"bytes-{paths[0].stat().st_size}"]
+    assert uuid.UUID(unnamed[0]).version == 4  # an input without a path: a random UUID
+    assert len(store.store) == 4
 
 
 class ThreadedInMemoryVectorStore(InMemoryVectorStore):

@@ -42,10 +42,15 @@ from langchain_azure_image_embeddings.image_sources import ImagePolicy, check_im
 from langchain_azure_image_embeddings.inputs import ImageItem, Item, classify
 from langchain_azure_image_embeddings.precomputed import take_precomputed
 from langchain_azure_image_embeddings.progress import call_progress, require_tqdm
-from langchain_azure_image_embeddings.remote_images import normalize_host
+from langchain_azure_image_embeddings.remote_images import check_allowed_host
 from langchain_azure_image_embeddings.results import CallResults, Outcome
 from langchain_azure_image_embeddings.retry import RetrySettings
 from langchain_azure_image_embeddings.runtime import Runtime
+from langchain_azure_image_embeddings.settings_checks import (
+    check_call_argument,
+    check_settings,
+    image_root_entries,
+)
 from langchain_azure_image_embeddings.transport import AsyncTransport, TransportSettings
 from langchain_azure_image_embeddings.usage import UsageTotals, active_trackers, track
 
@@ -175,6 +180,8 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     model_config = ConfigDict(
         arbitrary_types_allowed=True,
         extra="forbid",
+        # A model validator's error would otherwise print every setting given, the key too.
+        hide_input_in_errors=True,
         populate_by_name=True,
         protected_namespaces=(),
         use_attribute_docstrings=True,
@@ -291,7 +298,28 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     @field_validator("allowed_remote_hosts")
     @classmethod
     def _canonical_hosts(cls, value: list[str]) -> list[str]:
-        return [normalize_host(host) for host in value]
+        return [check_allowed_host(host) for host in value]
+
+    @field_validator("image_roots", mode="before")
+    @classmethod
+    def _no_empty_roots(cls, value: Any) -> Any:
+        return image_root_entries(value)
+
+    @model_validator(mode="after")
+    def _check_settings(self) -> Self:
+        check_settings(
+            credential=self.credential,
+            endpoint=self.endpoint,
+            model_kwargs=self.model_kwargs,
+            client_kwargs=self.client_kwargs,
+            image_roots=self.image_roots,
+            texts={
+                "model": self.model,
+                "document_input_type": self.document_input_type,
+                "query_input_type": self.query_input_type,
+            },
+        )
+        return self
 
     @model_validator(mode="after")
     def _check_endpoint(self) -> Self:
@@ -351,6 +379,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         Returns:
             One vector per input, in input order.
         """
+        check_call_argument(texts, "embed_documents")
         precomputed = take_precomputed(texts)
         if precomputed is not None:
             return precomputed
@@ -380,6 +409,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         Returns:
             One vector per image, in input order.
         """
+        check_call_argument(uris, "embed_image")
         return self._embed(uris, strings_are_images=True, input_type=self.document_input_type)
 
     @overload
@@ -425,11 +455,13 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         Returns:
             One vector (or, with ``errors="return"``, one outcome) per input.
         """
+        check_call_argument(inputs, "embed_images")
         results = self._run_sync(inputs, True, self._input_type(input_type))
         return results.in_order() if errors == "return" else results.vectors_or_raise()
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         """Async :meth:`embed_documents`, on the SDK's async client."""
+        check_call_argument(texts, "aembed_documents")
         precomputed = take_precomputed(texts)
         if precomputed is not None:
             return precomputed
@@ -443,6 +475,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
 
     async def aembed_image(self, uris: list[str]) -> list[list[float]]:
         """Async :meth:`embed_image`, on the SDK's async client."""
+        check_call_argument(uris, "aembed_image")
         results = await self._run_async(uris, True, self.document_input_type)
         return results.vectors_or_raise()
 
@@ -472,6 +505,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         errors: Literal["raise", "return"] = "raise",
     ) -> list[list[float]] | list[Outcome]:
         """Async :meth:`embed_images`, on the SDK's async client."""
+        check_call_argument(inputs, "aembed_images")
         results = await self._run_async(inputs, True, self._input_type(input_type))
         return results.in_order() if errors == "return" else results.vectors_or_raise()
 

@@ -43,10 +43,10 @@ from urllib.request import url2pathname
 from langchain_azure_image_embeddings.errors import ImageInputError, describe_source
 from langchain_azure_image_embeddings.inputs import is_pil_image
 from langchain_azure_image_embeddings.remote_images import (
+    check_allowed_host,
     check_remote_url,
     describe_url,
     fetch_remote_image,
-    normalize_host,
 )
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class ImagePolicy:
             resolved = tuple(Path(os.path.realpath(root)) for root in roots)
             object.__setattr__(self, "image_roots", resolved)
             object.__setattr__(self, "_root_prefixes", _root_prefixes(resolved))
-        hosts = frozenset(normalize_host(host) for host in self.allowed_remote_hosts)
+        hosts = frozenset(check_allowed_host(host) for host in self.allowed_remote_hosts)
         object.__setattr__(self, "allowed_remote_hosts", hosts)
         if self.max_source_bytes <= 0:
             raise ValueError("max_source_bytes must be positive")

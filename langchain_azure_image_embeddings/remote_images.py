@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -46,6 +47,7 @@ __all__ = [
     "MAX_REDIRECTS",
     "RemoteImage",
     "blocked_address_reason",
+    "check_allowed_host",
     "check_remote_url",
     "describe_url",
     "fetch_remote_image",
@@ -215,6 +217,77 @@ def normalize_host(host: str) -> str:
         return text.encode("idna").decode("ascii")
     except UnicodeError as exc:
         raise ValueError(f"invalid host name {host!r}") from exc
+
+
+def check_allowed_host(entry: object) -> str:
+    """Check one ``allowed_remote_hosts`` entry and return it normalised.
+
+    An entry is a bare host name or IP address: ``"images.internal"``,
+    ``"127.0.0.1"``, ``"::1"`` or ``"[::1]"``. A port is not part of it (every
+    port of an allowed host may be fetched), and a URL is refused with the
+    host to write instead, since an entry kept as given would never match.
+
+    Args:
+        entry: The entry as given.
+
+    Returns:
+        The host in the form :func:`normalize_host` gives.
+
+    Raises:
+        ValueError: The entry is not a string, is empty, is a URL, names a
+            port, or is not a valid host name or address.
+    """
+    if not isinstance(entry, str):
+        raise ValueError(f"allowed_remote_hosts entries are host names, not {type(entry).__name__}")
+    text = entry.strip()
+    shown = repr(text[:80])
+    if not text:
+        raise ValueError(
+            "allowed_remote_hosts holds an empty entry (an unset environment variable?); "
+            "entries are host names or IP addresses"
+        )
+    if "://" in text or text.startswith("//"):
+        host = _host_of_url(text)
+        instead = f"write {host!r}" if host else "write only the host name"
+        raise ValueError(
+            f"allowed_remote_hosts entry {shown} is a URL; entries are bare host names or IP "
+            f"addresses: {instead}"
+        )
+    bracketed = text.startswith("[") and "]" in text
+    port = text.rpartition("]")[2] if bracketed else text.rpartition(":")[2]
+    if (bracketed and port) or (not bracketed and text.count(":") == 1 and port.isdigit()):
+        host = text.rpartition(":")[0]
+        raise ValueError(
+            f"allowed_remote_hosts entry {shown} names a port; write the host alone, "
+            f"{host!r} (every port of an allowed host may be fetched)"
+        )
+    if any(char in "/?#@\\" or char.isspace() or ord(char) < 0x20 for char in text):
+        raise ValueError(
+            f"allowed_remote_hosts entry {shown} is not a bare host name or IP address"
+        )
+    host = normalize_host(text)
+    if not _is_ip(host) and not all(_HOST_LABEL.match(label) for label in host.split(".")):
+        raise ValueError(f"allowed_remote_hosts entry {shown} is not a valid host name")
+    return host
+
+
+_HOST_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _host_of_url(text: str) -> str | None:
+    try:
+        host = urlsplit(text if "://" in text else f"http:{text}").hostname
+    except ValueError:
+        return None
+    return host or None
 
 
 def blocked_address_reason(address: str | _IPAddress) -> str | None:

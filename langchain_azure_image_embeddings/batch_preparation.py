@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from langchain_azure_image_embeddings.batching import Batch, Route
-from langchain_azure_image_embeddings.errors import ImageInputError
+from langchain_azure_image_embeddings.errors import ImageInputError, describe_source
 from langchain_azure_image_embeddings.image_preparation import (
     ImageLimits,
     PreparedImage,
@@ -143,10 +143,14 @@ def prepare_input(
         The input's request entry.
 
     Raises:
-        ImageInputError: The image cannot be used (position not yet set).
+        ImageInputError: The image cannot be used, or a text cannot be sent
+            as UTF-8 JSON (position not yet set).
     """
     if isinstance(item, TextItem):
+        _check_sendable_text(item.text, "the text")
         return PreparedInput(item.text)
+    if item.text is not None:
+        _check_sendable_text(item.text, "the text paired with the image")
     image = _prepare_image(item, options, read)
     entry = {"image": image.data_url}
     if item.text is not None:
@@ -196,6 +200,20 @@ def read_item_source(item: ImageItem, policy: ImagePolicy) -> ImageSource:
     if item.checked is not None:
         return cast(CheckedSource, item.checked).read(policy)
     return read_image_source(item.source, policy)
+
+
+def _check_sendable_text(text: str, what: str) -> None:
+    """Refuse a text that cannot be encoded as UTF-8 JSON (a lone surrogate), before sending."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ImageInputError(
+            f"{what} contains a lone surrogate (U+{ord(text[error.start]):04X}) at character "
+            f"{error.start}, which UTF-8 JSON cannot carry; the text was probably decoded with "
+            "errors='surrogateescape' or cut inside a surrogate pair: decode it again "
+            "(e.g. errors='replace')",
+            source=describe_source(text),
+        ) from None
 
 
 def _prepare_image(

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from langchain_azure_image_embeddings._protocols import RequestSpec, WireProtocol
+from langchain_azure_image_embeddings._protocols.model_inference import ModelInference
 from langchain_azure_image_embeddings.batching import Batch, Route
 from langchain_azure_image_embeddings.errors import ImageInputError, describe_source
 from langchain_azure_image_embeddings.image_preparation import (
@@ -27,7 +29,7 @@ from langchain_azure_image_embeddings.image_sources import (
     read_image_source,
 )
 from langchain_azure_image_embeddings.inputs import ImageItem, Item, TextItem
-from langchain_azure_image_embeddings.wire import EmbeddingsBody, build_body
+from langchain_azure_image_embeddings.wire import EmbeddingsBody
 
 __all__ = [
     "PreparedInput",
@@ -52,6 +54,18 @@ class RequestOptions:
     model_kwargs: Mapping[str, Any] = field(default_factory=dict)
     image_policy: ImagePolicy = field(default_factory=ImagePolicy)
     image_limits: ImageLimits = field(default_factory=ImageLimits)
+    protocol: WireProtocol = field(default_factory=ModelInference)
+
+    @property
+    def spec(self) -> RequestSpec:
+        """What every request of the call carries besides its inputs."""
+        return RequestSpec(
+            model=self.model,
+            input_type=self.input_type,
+            dimensions=self.dimensions,
+            encoding_format=self.encoding_format or "float",
+            model_kwargs=self.model_kwargs,
+        )
 
 
 @dataclass(frozen=True)
@@ -173,14 +187,8 @@ def build_request(
     """
     if not prepared:
         return None
-    return build_body(
-        route_inputs=[entry.value for entry in prepared],
-        images=route == "images",
-        model=options.model,
-        input_type=options.input_type,
-        dimensions=options.dimensions,
-        encoding_format=options.encoding_format,
-        model_kwargs=options.model_kwargs,
+    return options.protocol.build(
+        [entry.value for entry in prepared], images=route == "images", spec=options.spec
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,8 @@ from langchain_azure_image_embeddings.retry import retry_after_seconds
 __all__ = ["ServiceErrorBody", "names_input_type", "parse_error_body", "service_error"]
 
 _MAX_MESSAGE_CHARS = 500
+_MAX_ID_CHARS = 100
+_REQUEST_ID_HEADERS = ("x-request-id", "apim-request-id", "x-ms-request-id")
 
 _HINTS: dict[int, str] = {
     400: "The request was refused as malformed; check `model`, `dimensions` and `model_kwargs`",
@@ -20,8 +23,7 @@ _HINTS: dict[int, str] = {
     "to this endpoint",
     403: "The credential is valid but has no access; an Entra ID principal needs the "
     "'Cognitive Services User' role on the resource",
-    404: "Check the endpoint (for Foundry it ends with /models, e.g. "
-    "https://<resource>.services.ai.azure.com/models) and the deployment name `model`",
+    404: "Check the endpoint and the deployment name `model`",
     405: "The endpoint does not offer this route; check the endpoint URL",
     413: "The request is too large for the service; "
     "lower `max_image_bytes` or `images_per_request`",
@@ -49,13 +51,15 @@ class ServiceErrorBody:
 
     code: str | None
     message: str | None
+    request_id: str | None = None
 
 
 def parse_error_body(body: bytes) -> ServiceErrorBody:
     """Read an Azure error body in any of its documented shapes.
 
     Handles ``{"error": {"code", "message"}}``, the flat
-    ``{"code", "message", "detail"}`` form, ``{"detail": [...]}`` and plain text.
+    ``{"code", "message", "detail"}`` form, ``{"detail": [...]}``, Cohere's
+    ``{"id", "message"}`` and plain text.
 
     Args:
         body: The response body.
@@ -76,9 +80,11 @@ def parse_error_body(body: bytes) -> ServiceErrorBody:
     message = source.get("message")
     if message is None and "detail" in document:
         message = json.dumps(document["detail"])[:_MAX_MESSAGE_CHARS]
+    request_id = document.get("id")
     return ServiceErrorBody(
         None if code is None else str(code),
         None if message is None else str(message)[:_MAX_MESSAGE_CHARS],
+        request_id[:_MAX_ID_CHARS] if isinstance(request_id, str) and request_id else None,
     )
 
 
@@ -95,7 +101,11 @@ def names_input_type(outcome: HttpOutcome) -> bool:
 
 
 def service_error(
-    outcome: HttpOutcome, *, attempts: int, hint: str | None = None
+    outcome: HttpOutcome,
+    *,
+    attempts: int,
+    hint: str | None = None,
+    hints: Mapping[int, str] | None = None,
 ) -> EmbeddingServiceError:
     """Build the error a user sees for a failed request.
 
@@ -103,6 +113,7 @@ def service_error(
         outcome: The last attempt.
         attempts: How many attempts were made.
         hint: What to do about it, when the caller knows better than the status.
+        hints: The protocol's own hints by status, before the common ones.
 
     Returns:
         An :class:`EmbeddingServiceError` with status, service code and message.
@@ -120,5 +131,14 @@ def service_error(
         error_code=parsed.code or outcome.headers.get("x-ms-error-code"),
         retry_after=retry_after_seconds(outcome.headers),
         attempts=attempts,
-        hint=hint or _HINTS.get(outcome.status),
+        hint=hint or (hints or {}).get(outcome.status) or _HINTS.get(outcome.status),
+        request_id=parsed.request_id or _request_id(outcome.headers),
     )
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value[:_MAX_ID_CHARS]
+    return None

@@ -20,8 +20,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from langchain_azure_image_embeddings.wire import IMAGES_PATH, EmbeddingsBody
+from langchain_azure_image_embeddings.wire import EmbeddingsBody
 
 __all__ = ["CHARS_PER_TOKEN", "TOKENS_PER_IMAGE", "Pace", "RateLimit", "estimate_tokens"]
 
@@ -43,13 +44,21 @@ def estimate_tokens(request: EmbeddingsBody) -> int:
         1,000 per image plus ``ceil(len(text) / 4)`` per text (an image's
         paired text included).
     """
-    total = 0
-    for entry in request.body["input"]:
-        if request.path == IMAGES_PATH:
-            total += TOKENS_PER_IMAGE + _text_tokens(entry.get("text"))
-        else:
-            total += _text_tokens(entry)
-    return total
+    if not request.carries_images:
+        return sum(_text_tokens(text) for text in request.items)
+    return sum(_image_entry_tokens(entry) for entry in request.items)
+
+
+def _image_entry_tokens(entry: Any) -> int:
+    """An image request's entry as it travels, on either protocol."""
+    if isinstance(entry, str):  # Cohere's ``images``: a data URL
+        return TOKENS_PER_IMAGE
+    if "content" in entry:  # Cohere's ``inputs``: text and image_url parts
+        return sum(
+            TOKENS_PER_IMAGE if part.get("type") == "image_url" else _text_tokens(part.get("text"))
+            for part in entry["content"]
+        )
+    return TOKENS_PER_IMAGE + _text_tokens(entry.get("text"))  # {"image", "text"?}
 
 
 def _text_tokens(text: str | None) -> int:

@@ -19,6 +19,8 @@ __all__ = ["RETRYABLE_STATUSES", "RetrySettings", "is_retryable", "retry_after_s
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _RETRYABLE_FAILURES = frozenset({"connect", "timeout", "connection"})
+_UNIX_TIME_FLOOR = 1e9
+"""An ``x-ratelimit-reset`` above this (2001-09-09) is a point in time, below it a duration."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,9 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
     """Read how long the service asked the client to wait, if it did.
 
     ``retry-after-ms`` and ``x-ms-retry-after-ms`` (milliseconds) take
-    precedence over ``Retry-After`` (seconds or an HTTP date).
+    precedence over ``Retry-After`` (seconds or an HTTP date), which takes
+    precedence over ``x-ratelimit-reset`` (a Unix time, as Cohere sends it, or
+    seconds from now).
 
     Args:
         headers: Response headers with lower-case names.
@@ -85,9 +89,13 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
         milliseconds = _number(headers.get(name))
         if milliseconds is not None:
             return milliseconds / 1000
+    current = time.time() if now is None else now
     value = headers.get("retry-after")
     if value is None:
-        return None
+        reset = _number(headers.get("x-ratelimit-reset"))
+        if reset is None:
+            return None
+        return max(0.0, reset - current) if reset > _UNIX_TIME_FLOOR else reset
     seconds = _number(value)
     if seconds is not None:
         return seconds
@@ -95,7 +103,6 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    current = time.time() if now is None else now
     return max(0.0, moment.timestamp() - current)
 
 

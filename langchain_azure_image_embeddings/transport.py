@@ -1,7 +1,9 @@
 """The transport seam: the only module that imports ``azure.ai.inference``.
 
-It builds the SDK's clients (sync on ``requests``, async on ``aiohttp``) with
-the SDK's own retries switched off (retries are decided in :mod:`.exchange`),
+It builds the clients (sync on ``requests``, async on ``aiohttp``): the SDK's
+``ImageEmbeddingsClient`` for the model-inference protocol, an azure-core
+``PipelineClient`` for Cohere's route (the same transports and policies, no
+new dependency). Their own retries are switched off (retries are decided in :mod:`.exchange`),
 bounded timeouts, connection pools sized to the concurrency and a network
 trace that never logs secrets or image payloads, and it sends requests through
 the SDK pipeline with ``send_request``, returning plain
@@ -12,9 +14,8 @@ without it, azure-core's ``ContentDecodePolicy`` JSON-decodes every body
 (result unused) before :func:`.wire.parse_embeddings` reads it again, which
 doubled the cost of a float response (see ``docs/performance.md``).
 
-Microsoft announced the retirement of ``azure-ai-inference`` and of the
-``/models`` API for 2026-08-26: a successor transport would replace this module
-and nothing else.
+Microsoft retired ``azure-ai-inference`` and the ``/models`` API on
+2026-08-26; the Cohere route needs neither.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
@@ -32,12 +34,21 @@ from azure.core.exceptions import (
     ServiceResponseTimeoutError,
 )
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import AsyncRetryPolicy, RetryPolicy, SansIOHTTPPolicy
+from azure.core.pipeline.policies import (
+    AsyncBearerTokenCredentialPolicy,
+    AsyncRetryPolicy,
+    BearerTokenCredentialPolicy,
+    HeadersPolicy,
+    RetryPolicy,
+    SansIOHTTPPolicy,
+    UserAgentPolicy,
+)
 from azure.core.rest import HttpRequest
 
+from langchain_azure_image_embeddings._protocols import ApiName
 from langchain_azure_image_embeddings._version import __version__
 from langchain_azure_image_embeddings.outcomes import FailureKind, HttpOutcome
-from langchain_azure_image_embeddings.wire import EmbeddingsBody, encode_body
+from langchain_azure_image_embeddings.wire import EmbeddingsBody
 
 __all__ = ["AsyncTransport", "SyncTransport", "TransportSettings"]
 
@@ -58,8 +69,9 @@ class TransportSettings:
     """How to reach the endpoint.
 
     Attributes:
-        endpoint: The base URL, e.g. ``https://<resource>.services.ai.azure.com/models``.
-        api_version: Sent as the ``api-version`` query parameter.
+        endpoint: The base URL, e.g. ``https://<resource>.services.ai.azure.com/models``
+            or ``https://<resource>.services.ai.azure.com/providers/cohere``.
+        api_version: The model-inference API version (the SDK client's setting).
         pool_size: Connections kept per client (the concurrency bound).
         connect_timeout: Seconds to establish a connection.
         read_timeout: Seconds to wait for data of an answer.
@@ -74,6 +86,8 @@ class TransportSettings:
     read_timeout: float
     credential_scopes: list[str] | None = None
     client_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    api: ApiName = "model-inference"
+    query_params: Mapping[str, str] = field(default_factory=dict)
 
     def client_options(self) -> dict[str, Any]:
         """Return the keyword arguments shared by the sync and async SDK clients."""
@@ -152,18 +166,58 @@ def _redacted(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _http_request(request: EmbeddingsBody, api_version: str) -> HttpRequest:
+class KeyHeaders(SansIOHTTPPolicy[Any, Any]):
+    """Sends a key as ``api-key`` and as ``Authorization: Bearer`` (Cohere's route).
+
+    Foundry resources read ``api-key``; serverless endpoints want the bearer
+    form. The key is read at each request, so ``AzureKeyCredential.update``
+    rotates it.
+    """
+
+    def __init__(self, credential: AzureKeyCredential):
+        self._credential = credential
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        key = self._credential.key
+        request.http_request.headers["api-key"] = key
+        request.http_request.headers["Authorization"] = f"Bearer {key}"
+
+
+def _http_request(request: EmbeddingsBody, settings: TransportSettings) -> HttpRequest:
     return HttpRequest(
         "POST",
-        request.path,
-        params={"api-version": api_version},
+        settings.endpoint.rstrip("/") + request.path,
+        params=dict(settings.query_params),
         headers={
             "Content-Type": "application/json",
             "Accept": "application/json",
             **request.headers,
         },
-        content=encode_body(request.body),
+        content=request.content,
     )
+
+
+def _pipeline_policies(settings: TransportSettings, auth: Any) -> list[Any]:
+    """The policies of a Cohere-route client, in the order the SDK clients use."""
+    options = settings.client_options()
+    return [
+        HeadersPolicy(**options),
+        UserAgentPolicy(**options),
+        auth,
+        options["logging_policy"],
+    ]
+
+
+def _sync_auth(settings: TransportSettings, credential: Any) -> Any:
+    if isinstance(credential, AzureKeyCredential):
+        return KeyHeaders(credential)
+    return BearerTokenCredentialPolicy(credential, *(settings.credential_scopes or []))
+
+
+def _async_auth(settings: TransportSettings, credential: Any) -> Any:
+    if isinstance(credential, AzureKeyCredential):
+        return KeyHeaders(credential)
+    return AsyncBearerTokenCredentialPolicy(credential, *(settings.credential_scopes or []))
 
 
 def _answer(status: int, headers: Mapping[str, str], body: bytes) -> HttpOutcome:
@@ -214,17 +268,27 @@ class SyncTransport:
                 )
                 session.mount("https://", adapter)
                 session.mount("http://", adapter)
-                self._client = ImageEmbeddingsClient(
-                    self._settings.endpoint,
-                    self._credential,
-                    retry_policy=RetryPolicy.no_retries(),
-                    transport=RequestsTransport(
-                        session=session,
-                        session_owner=True,
-                        **self._settings.transport_options(),
-                    ),
-                    **self._settings.client_options(),
+                transport = RequestsTransport(
+                    session=session, session_owner=True, **self._settings.transport_options()
                 )
+                if self._settings.api == "cohere":
+                    from azure.core import PipelineClient
+
+                    self._client = PipelineClient(
+                        self._settings.endpoint,
+                        policies=_pipeline_policies(
+                            self._settings, _sync_auth(self._settings, self._credential)
+                        ),
+                        transport=transport,
+                    )
+                else:
+                    self._client = ImageEmbeddingsClient(
+                        self._settings.endpoint,
+                        self._credential,
+                        retry_policy=RetryPolicy.no_retries(),
+                        transport=transport,
+                        **self._settings.client_options(),
+                    )
             return self._client
 
     def send(self, request: EmbeddingsBody) -> HttpOutcome:
@@ -238,9 +302,7 @@ class SyncTransport:
         """
         client = self._get_client()
         try:
-            response = client.send_request(
-                _http_request(request, self._settings.api_version), stream=True
-            )
+            response = client.send_request(_http_request(request, self._settings), stream=True)
             return _answer(response.status_code, response.headers, response.read())
         except AzureError as error:
             return _failure(error, self._settings)
@@ -273,15 +335,27 @@ class AsyncTransport:
             session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._settings.pool_size)
             )
-            self._client = ImageEmbeddingsClient(
-                self._settings.endpoint,
-                self._credential,
-                retry_policy=AsyncRetryPolicy.no_retries(),
-                transport=AioHttpTransport(
-                    session=session, session_owner=True, **self._settings.transport_options()
-                ),
-                **self._settings.client_options(),
+            transport = AioHttpTransport(
+                session=session, session_owner=True, **self._settings.transport_options()
             )
+            if self._settings.api == "cohere":
+                from azure.core import AsyncPipelineClient
+
+                self._client = AsyncPipelineClient(
+                    self._settings.endpoint,
+                    policies=_pipeline_policies(
+                        self._settings, _async_auth(self._settings, self._credential)
+                    ),
+                    transport=transport,
+                )
+            else:
+                self._client = ImageEmbeddingsClient(
+                    self._settings.endpoint,
+                    self._credential,
+                    retry_policy=AsyncRetryPolicy.no_retries(),
+                    transport=transport,
+                    **self._settings.client_options(),
+                )
         return self._client
 
     async def send(self, request: EmbeddingsBody) -> HttpOutcome:
@@ -296,7 +370,7 @@ class AsyncTransport:
         client = self._get_client()
         try:
             response = await client.send_request(
-                _http_request(request, self._settings.api_version), stream=True
+                _http_request(request, self._settings), stream=True
             )
             return _answer(response.status_code, response.headers, await response.read())
         except AzureError as error:

@@ -1,19 +1,24 @@
-"""The JSON bodies sent to and read from the embeddings routes (pure, no I/O)."""
+"""What every wire protocol shares: the request, usage, JSON and vector decoding (pure).
+
+Each protocol's own bodies and answers are in :mod:`._protocols`.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
+import math
 import sys
 from array import array
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 _json_loads: Callable[[bytes], Any]
 _json_dumps: Callable[[Any], bytes]
-try:  # orjson comes with langchain-core (through langsmith) on CPython: 3x faster here
+try:  # orjson is a dependency; the fallback serves interpreters without its wheels
     from orjson import dumps as _orjson_dumps
     from orjson import loads as _orjson_loads
 
@@ -31,13 +36,11 @@ __all__ = [
     "ParsedEmbeddings",
     "ResponseFormatError",
     "Usage",
-    "build_body",
+    "count",
+    "decode_json",
     "encode_body",
-    "parse_embeddings",
+    "vector_of",
 ]
-
-IMAGES_PATH = "/images/embeddings"
-TEXTS_PATH = "/embeddings"
 
 
 class ResponseFormatError(Exception):
@@ -46,81 +49,73 @@ class ResponseFormatError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Token counts reported by the service for one or more requests."""
+    """What the service reported it counted for one or more requests.
+
+    Attributes:
+        prompt_tokens: Tokens counted for the inputs (Cohere: ``input_tokens``).
+        total_tokens: Tokens billed in all (Cohere: input and image tokens).
+        images: Images counted, where the service reports them.
+        image_tokens: Tokens counted for images, where the service reports them.
+    """
 
     prompt_tokens: int = 0
     total_tokens: int = 0
+    images: int = 0
+    image_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
-            self.prompt_tokens + other.prompt_tokens, self.total_tokens + other.total_tokens
+            self.prompt_tokens + other.prompt_tokens,
+            self.total_tokens + other.total_tokens,
+            self.images + other.images,
+            self.image_tokens + other.image_tokens,
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EmbeddingsBody:
-    """What one request sends: the route's path, the JSON body and extra headers."""
+    """One request: the route's path, the JSON body, extra headers, and where its inputs are.
+
+    Attributes:
+        path: The route, relative to the endpoint (``/images/embeddings``, ``/v2/embed``).
+        body: The JSON body.
+        headers: Extra request headers.
+        items_key: The body field holding the list of inputs (``input``,
+            ``texts``, ``images`` or ``inputs``); one vector comes back per entry.
+        carries_images: Whether the inputs are images (or image+text pairs).
+    """
 
     path: str
     body: dict[str, Any]
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    items_key: str = "input"
+    carries_images: bool = False
 
     def without_input_type(self) -> EmbeddingsBody:
         """Return the same request with no ``input_type`` field."""
         body = {key: value for key, value in self.body.items() if key != "input_type"}
-        return EmbeddingsBody(self.path, body, self.headers)
+        return replace(self, body=body)
 
     def subset(self, start: int, stop: int) -> EmbeddingsBody:
-        """Return the same request with only ``input[start:stop]``."""
+        """Return the same request with only the inputs ``[start:stop]``."""
         body = dict(self.body)
-        body["input"] = self.body["input"][start:stop]
-        return EmbeddingsBody(self.path, body, self.headers)
+        body[self.items_key] = self.body[self.items_key][start:stop]
+        return replace(self, body=body)
+
+    @property
+    def items(self) -> list[Any]:
+        """The inputs the request carries, as they travel."""
+        return self.body[self.items_key]  # type: ignore[no-any-return]
 
     @property
     def size(self) -> int:
         """How many inputs the request carries."""
-        return len(self.body["input"])
+        return len(self.body[self.items_key])
 
-
-def build_body(
-    *,
-    route_inputs: Sequence[Any],
-    images: bool,
-    model: str | None,
-    input_type: str | None,
-    dimensions: int | None,
-    encoding_format: str | None,
-    model_kwargs: Mapping[str, Any],
-) -> EmbeddingsBody:
-    """Build one request for the images or the texts route.
-
-    Args:
-        route_inputs: For images, dicts ``{"image": data_url, "text"?: str}``;
-            for texts, strings.
-        images: Whether this is an ``/images/embeddings`` request.
-        model: The deployment name, sent as ``model`` when given.
-        input_type: ``"document"``, ``"query"``, ``"text"`` or ``None`` (not sent).
-        dimensions: Output dimensions, when given.
-        encoding_format: ``"float"``, ``"base64"``, or ``None`` (not sent).
-        model_kwargs: Extra model parameters, merged into the body root and
-            announced with ``extra-parameters: pass-through``.
-
-    Returns:
-        The request to send.
-    """
-    body: dict[str, Any] = {"input": list(route_inputs)}
-    optional = {
-        "model": model,
-        "input_type": input_type,
-        "dimensions": dimensions,
-        "encoding_format": encoding_format,
-    }
-    body.update({key: value for key, value in optional.items() if value is not None})
-    headers: dict[str, str] = {}
-    if model_kwargs:
-        body.update(model_kwargs)
-        headers["extra-parameters"] = "pass-through"
-    return EmbeddingsBody(IMAGES_PATH if images else TEXTS_PATH, body, headers)
+    @functools.cached_property
+    def content(self) -> bytes:
+        """The body serialised (once, whatever the number of attempts)."""
+        return encode_body(self.body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +127,10 @@ class ParsedEmbeddings:
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:
-    """Serialise a request body: compact UTF-8 JSON (orjson when installed: 10x faster).
+    """Serialise a request body: compact UTF-8 JSON (orjson: 10x faster than ``json``).
 
     Args:
-        body: The JSON body, as built by :func:`build_body`.
+        body: The JSON body.
 
     Returns:
         The bytes to send.
@@ -143,50 +138,60 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
     return _json_dumps(body)
 
 
-def parse_embeddings(raw: bytes, expected: int) -> ParsedEmbeddings:
-    """Read an embeddings result, sort it by ``index`` and check it is complete.
+def decode_json(raw: bytes) -> Any:
+    """Parse a response body.
 
     Args:
         raw: The response body.
-        expected: How many inputs the request carried.
 
     Returns:
-        One vector of Python floats per input, in request order.
+        The JSON document.
 
     Raises:
-        ResponseFormatError: The body is not JSON, not an embeddings result,
-            or does not hold exactly one embedding per input.
+        ResponseFormatError: The body is not JSON.
     """
     try:
-        document = _json_loads(raw)
+        return _json_loads(raw)
     except ValueError as error:
         raise ResponseFormatError(f"the response is not JSON ({error})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("data"), list):
-        raise ResponseFormatError("the response has no 'data' list")
-    slots: list[list[float] | None] = [None] * expected
-    # JSON booleans are numbers to array("d"); look for them value by value only
-    # when the body has any (the fast path converts 1,024 values in microseconds).
-    strict = b"true" in raw or b"false" in raw
-    for entry in document["data"]:
-        index = entry.get("index") if isinstance(entry, dict) else None
-        if not isinstance(index, int) or not 0 <= index < expected or slots[index] is not None:
-            raise ResponseFormatError(
-                f"the response's item indexes do not match the {expected} inputs sent"
-            )
-        slots[index] = _vector(entry.get("embedding"), strict)
-    missing = [position for position, vector in enumerate(slots) if vector is None]
-    if missing:
-        raise ResponseFormatError(
-            f"the response has {expected - len(missing)} embeddings for {expected} inputs"
-        )
-    usage = document.get("usage") or {}
-    return ParsedEmbeddings(
-        vectors=[vector for vector in slots if vector is not None],
-        usage=Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("total_tokens") or 0)),
-    )
 
 
-def _vector(embedding: object, strict: bool) -> list[float]:
+def count(value: object, name: str) -> int:
+    """Read a count the service reported (a usage field), refusing anything else.
+
+    Args:
+        value: The field's value (``None`` when absent).
+        name: The field's name, for the error message.
+
+    Returns:
+        The count, ``0`` when absent.
+
+    Raises:
+        ResponseFormatError: The value is not a non-negative whole number.
+    """
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ResponseFormatError(f"the usage field {name!r} is not a number")
+    if not math.isfinite(value) or value < 0 or int(value) != value:
+        raise ResponseFormatError(f"the usage field {name!r} is not a whole, non-negative number")
+    return int(value)
+
+
+def vector_of(embedding: object, strict: bool) -> list[float]:
+    """Convert one embedding as it travels (numbers, or base64 float32) to Python floats.
+
+    Args:
+        embedding: A list of numbers, or a base64 string of little-endian float32 values.
+        strict: Whether to look for JSON booleans among the numbers (they
+            convert silently); only needed when the body holds ``true``/``false``.
+
+    Returns:
+        The vector.
+
+    Raises:
+        ResponseFormatError: The embedding is neither.
+    """
     if isinstance(embedding, str):
         return _decode_base64_floats(embedding)
     if isinstance(embedding, list) and embedding:

@@ -195,11 +195,19 @@ def test_wrong_endpoint_is_a_clear_connection_error():
 
 def test_wrong_route_prefix_is_a_clear_404(shared_emulator):
     endpoint = shared_emulator.endpoint.replace("/models", "/nothing-here")
-    embeddings = make_embeddings(shared_emulator, endpoint=endpoint)
+    embeddings = make_embeddings(shared_emulator, endpoint=endpoint, api="model-inference")
     with pytest.raises(EmbeddingServiceError) as raised:
         embeddings.embed_query("x")
     assert raised.value.status_code == 404
     assert "/models" in str(raised.value)
+    assert "/providers/cohere" in str(raised.value)  # the live route is named
+
+
+def test_an_endpoint_of_no_known_shape_names_the_api_field(shared_emulator):
+    endpoint = shared_emulator.endpoint.replace("/models", "/nothing-here")
+    with pytest.raises(ValidationError, match="api='cohere'") as raised:
+        make_embeddings(shared_emulator, endpoint=endpoint)
+    assert "api='model-inference'" in str(raised.value)
 
 
 @pytest.mark.parametrize("bad", ["many", "1.5", -3, 0])

@@ -19,7 +19,8 @@ from langchain_azure_image_embeddings.exchange import (
 )
 from langchain_azure_image_embeddings.outcomes import HttpOutcome
 from langchain_azure_image_embeddings.retry import RetrySettings
-from langchain_azure_image_embeddings.wire import ParsedEmbeddings, build_body
+from langchain_azure_image_embeddings.wire import ParsedEmbeddings
+from tests.unit_tests.model_inference_wire import build_body
 
 
 def _request(n: int = 1, input_type: str | None = "document"):

@@ -14,12 +14,8 @@ from langchain_azure_image_embeddings import AzureAIImageEmbeddings, ImageInput,
 from langchain_azure_image_embeddings.drivers import CACHE_CHUNK, LookUp
 from langchain_azure_image_embeddings.inputs import ImageItem, TextItem, classify
 from langchain_azure_image_embeddings.retry import retry_after_seconds
-from langchain_azure_image_embeddings.wire import (
-    ResponseFormatError,
-    build_body,
-    encode_body,
-    parse_embeddings,
-)
+from langchain_azure_image_embeddings.wire import ResponseFormatError, encode_body
+from tests.unit_tests.model_inference_wire import build_body, parse_embeddings
 
 
 def test_bodies_are_compact_utf8_json():

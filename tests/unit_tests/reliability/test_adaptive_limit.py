@@ -16,7 +16,7 @@ from langchain_azure_image_embeddings.concurrency import (
     ThreadGate,
 )
 from langchain_azure_image_embeddings.outcomes import HttpOutcome
-from langchain_azure_image_embeddings.wire import build_body
+from tests.unit_tests.model_inference_wire import build_body
 
 OK = HttpOutcome(200)
 THROTTLED = HttpOutcome(429)

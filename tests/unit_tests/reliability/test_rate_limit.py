@@ -10,7 +10,7 @@ from langchain_azure_image_embeddings.rate_limit import (
     RateLimit,
     estimate_tokens,
 )
-from langchain_azure_image_embeddings.wire import build_body
+from tests.unit_tests.model_inference_wire import build_body
 
 from .clock import Clock
 

@@ -9,7 +9,8 @@ import struct
 import pytest
 
 from langchain_azure_image_embeddings import wire
-from langchain_azure_image_embeddings.wire import ResponseFormatError, parse_embeddings
+from langchain_azure_image_embeddings.wire import ResponseFormatError
+from tests.unit_tests.model_inference_wire import parse_embeddings
 
 
 def _body(*embeddings: object) -> bytes:

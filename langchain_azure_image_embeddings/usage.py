@@ -18,13 +18,20 @@ class UsageTotals:
     """Counts accumulated over calls.
 
     Attributes:
-        prompt_tokens: Tokens the service counted for the inputs.
-        total_tokens: Tokens the service billed in all.
+        prompt_tokens: Tokens the service counted for the inputs (Cohere's
+            ``meta.billed_units.input_tokens``).
+        total_tokens: Tokens the service billed in all (on Cohere's route, input
+            and image tokens).
+        images: Images the service counted (Cohere's ``billed_units.images``;
+            the model-inference API's ``usage.images`` where it sends it).
+        image_tokens: Tokens billed for images (Cohere's ``billed_units.image_tokens``).
         calls: Embedding method calls counted.
     """
 
     prompt_tokens: int = 0
     total_tokens: int = 0
+    images: int = 0
+    image_tokens: int = 0
     calls: int = 0
 
     def __post_init__(self) -> None:
@@ -35,12 +42,16 @@ class UsageTotals:
         with self._lock:
             self.prompt_tokens += usage.prompt_tokens
             self.total_tokens += usage.total_tokens
+            self.images += usage.images
+            self.image_tokens += usage.image_tokens
             self.calls += 1
 
     def __getstate__(self) -> dict[str, int]:
         return {
             "prompt_tokens": self.prompt_tokens,
             "total_tokens": self.total_tokens,
+            "images": self.images,
+            "image_tokens": self.image_tokens,
             "calls": self.calls,
         }
 

@@ -7,6 +7,10 @@ Public names::
         ImageInput,              # an image, optionally paired with text
         ImageInputError,         # bad input (a ValueError); names the input's position
         EmbeddingServiceError,   # the endpoint answered with an error (after retries)
+        add_images, add_image_folder,          # images into any LangChain vector store
+        aadd_images, aadd_image_folder,        # (+ async twins)
+        search_by_image, asearch_by_image,     # any image form -> the store's search by vector
+        create_image_search_tool,              # an agent tool: text query -> captions, sources, ids
     )
 """
 
@@ -24,6 +28,14 @@ from langchain_azure_image_embeddings.usage import UsageTotals
 
 if TYPE_CHECKING:
     from langchain_azure_image_embeddings.embeddings import AzureAIImageEmbeddings
+    from langchain_azure_image_embeddings.image_search import asearch_by_image, search_by_image
+    from langchain_azure_image_embeddings.image_search_tool import create_image_search_tool
+    from langchain_azure_image_embeddings.indexing import (
+        aadd_image_folder,
+        aadd_images,
+        add_image_folder,
+        add_images,
+    )
 
 __all__ = [
     "AzureAIImageEmbeddings",
@@ -34,14 +46,40 @@ __all__ = [
     "InputTypeFallbackWarning",
     "UsageTotals",
     "__version__",
+    "aadd_image_folder",
+    "aadd_images",
+    "add_image_folder",
+    "add_images",
+    "asearch_by_image",
+    "create_image_search_tool",
+    "search_by_image",
 ]
+
+# Names imported on first use, by module: importing the package stays light.
+_LAZY = {
+    "AzureAIImageEmbeddings": "embeddings",
+    "aadd_image_folder": "indexing",
+    "aadd_images": "indexing",
+    "add_image_folder": "indexing",
+    "add_images": "indexing",
+    "asearch_by_image": "image_search",
+    "create_image_search_tool": "image_search_tool",
+    "search_by_image": "image_search",
+}
 
 
 def __getattr__(name: str) -> Any:
     # The embeddings class pulls in LangChain and the Azure SDK: import it on first use, so that
     # light entry points (the emulator's CLI, the image helpers) start fast.
-    if name == "AzureAIImageEmbeddings":
-        from langchain_azure_image_embeddings.embeddings import AzureAIImageEmbeddings
+    module = _LAZY.get(name)
+    if module is not None:
+        from importlib import import_module
 
-        return AzureAIImageEmbeddings
+        value = import_module(f"{__name__}.{module}").__dict__[name]
+        globals()[name] = value  # later look-ups skip this function
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

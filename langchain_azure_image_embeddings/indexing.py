@@ -80,8 +80,8 @@ def image_id(image: str | os.PathLike[str], *, collection: str | None = None) ->
 
 
 @dataclass(frozen=True)
-class _Entry:
-    """One image to index: what is embedded, and the document that is stored."""
+class Entry:
+    """One image to index: what is embedded, and the document that is stored (not exported)."""
 
     embed: Any
     text: str
@@ -149,21 +149,8 @@ def add_images(
             through ``embed_documents`` in this context (its documents are
             deleted again).
     """
-    embeddings = _embeddings_of(vectorstore)
     entries = _entries(images, captions, metadatas, _ids(vectorstore, images, ids), pair_captions)
-    added: list[str] = []
-    with shared_progress(embeddings.show_progress_bar, len(entries), "Indexing images"):
-        for batch in _batches(entries, batch_size):
-            vectors = embeddings.embed_images([entry.embed for entry in batch])
-            texts, batch_metadata, batch_ids = _documents(batch)
-            with precomputed_vectors(texts, vectors) as pending:
-                new_ids = vectorstore.add_texts(texts, metadatas=batch_metadata, ids=batch_ids)
-            if pending.unused:
-                with contextlib.suppress(Exception):
-                    vectorstore.delete(new_ids)
-                raise _not_taken(vectorstore, pending.unused)
-            added.extend(new_ids)
-    return added
+    return add_entries(vectorstore, entries, batch_size)
 
 
 async def aadd_images(
@@ -196,17 +183,45 @@ async def aadd_images(
         ValueError: Lengths differ, or ``batch_size`` is not positive.
         RuntimeError: The store did not ask for the documents' embeddings.
     """
-    embeddings = _embeddings_of(vectorstore)
     entries = _entries(images, captions, metadatas, _ids(vectorstore, images, ids), pair_captions)
+    return await aadd_entries(vectorstore, entries, batch_size)
+
+
+def add_entries(vectorstore: VectorStore, entries: list[Entry], batch_size: int) -> list[str]:
+    """Embed and add prepared entries, ``batch_size`` at a time, under one progress bar.
+
+    Not exported: :func:`add_images` and the image loader's destination use it.
+    """
+    embeddings = embeddings_of(vectorstore)
+    batches = _batches(entries, batch_size)
     added: list[str] = []
     with shared_progress(embeddings.show_progress_bar, len(entries), "Indexing images"):
-        for batch in _batches(entries, batch_size):
-            vectors = await embeddings.aembed_images([entry.embed for entry in batch])
-            texts, batch_metadata, batch_ids = _documents(batch)
+        for batch in batches:
+            vectors = embeddings.embed_images([entry.embed for entry in batch])
+            texts, metadatas, ids = _documents(batch)
             with precomputed_vectors(texts, vectors) as pending:
-                new_ids = await vectorstore.aadd_texts(
-                    texts, metadatas=batch_metadata, ids=batch_ids
-                )
+                new_ids = vectorstore.add_texts(texts, metadatas=metadatas, ids=ids)
+            if pending.unused:
+                with contextlib.suppress(Exception):
+                    vectorstore.delete(new_ids)
+                raise _not_taken(vectorstore, pending.unused)
+            added.extend(new_ids)
+    return added
+
+
+async def aadd_entries(
+    vectorstore: VectorStore, entries: list[Entry], batch_size: int
+) -> list[str]:
+    """Async :func:`add_entries`: embeds with the async client, adds with ``aadd_texts``."""
+    embeddings = embeddings_of(vectorstore)
+    batches = _batches(entries, batch_size)
+    added: list[str] = []
+    with shared_progress(embeddings.show_progress_bar, len(entries), "Indexing images"):
+        for batch in batches:
+            vectors = await embeddings.aembed_images([entry.embed for entry in batch])
+            texts, metadatas, ids = _documents(batch)
+            with precomputed_vectors(texts, vectors) as pending:
+                new_ids = await vectorstore.aadd_texts(texts, metadatas=metadatas, ids=ids)
             if pending.unused:
                 with contextlib.suppress(Exception):
                     await vectorstore.adelete(new_ids)
@@ -348,13 +363,18 @@ def _default_id(image: Any, collection: str | None) -> str:
     return image_id(path, collection=collection) if path is not None else str(uuid.uuid4())
 
 
-def _embeddings_of(vectorstore: VectorStore) -> AzureAIImageEmbeddings:
+def embeddings_of(vectorstore: VectorStore, caller: str = "add_images") -> AzureAIImageEmbeddings:
+    """The store's embeddings, which must be an ``AzureAIImageEmbeddings`` (not exported).
+
+    Raises:
+        TypeError: They are not (the message names ``caller``).
+    """
     from langchain_azure_image_embeddings.embeddings import AzureAIImageEmbeddings
 
     embeddings = vectorstore.embeddings
     if not isinstance(embeddings, AzureAIImageEmbeddings):
         raise TypeError(
-            "add_images needs a vector store built with AzureAIImageEmbeddings as its "
+            f"{caller} needs a vector store built with AzureAIImageEmbeddings as its "
             f"embedding, not {type(embeddings).__name__}"
         )
     return embeddings
@@ -366,7 +386,7 @@ def _entries(
     metadatas: Sequence[Mapping[str, Any]] | None,
     ids: list[str],
     pair_captions: bool,
-) -> list[_Entry]:
+) -> list[Entry]:
     count = len(images)
     names = list(captions) if captions is not None else [None] * count
     extra = list(metadatas) if metadatas is not None else [{}] * count
@@ -374,7 +394,7 @@ def _entries(
     if len(names) != count or len(extra) != count or len(keys) != count:
         raise ValueError("images, captions, metadatas and ids must have the same length")
     return [
-        _Entry(
+        Entry(
             embed=ImageInput(image=image, text=caption) if pair_captions and caption else image,
             text=caption or _name_of(image, position),
             metadata={**_metadata_of(image, caption), **dict(more)},
@@ -386,14 +406,14 @@ def _entries(
     ]
 
 
-def _batches(entries: list[_Entry], size: int) -> Iterator[list[_Entry]]:
+def _batches(entries: list[Entry], size: int) -> Iterator[list[Entry]]:
     if size < 1:
         raise ValueError(f"batch_size must be at least 1, not {size}")
     for start in range(0, len(entries), size):
         yield entries[start : start + size]
 
 
-def _documents(batch: list[_Entry]) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+def _documents(batch: list[Entry]) -> tuple[list[str], list[dict[str, Any]], list[str]]:
     return (
         [entry.text for entry in batch],
         [entry.metadata for entry in batch],

@@ -1,10 +1,13 @@
 """A local Azure AI Foundry model-inference endpoint for tests, benchmarks and demos.
 
 It answers `POST /images/embeddings`, `POST /embeddings` and `GET /info` (under `/models` or at
-the root) like the service does for the Cohere embedding models, with deterministic vectors that
-`expected_image_vector` / `expected_text_vector` recompute in-process. See `docs/emulator.md`.
+the root) like the service does for the Cohere embedding models, and Cohere's own
+`POST /providers/cohere/v2/embed` (or `/v2/embed`) in the same vector space, with deterministic
+vectors that `expected_image_vector` / `expected_text_vector` / `expected_cohere_vector`
+recompute in-process. See `docs/emulator.md`.
 """
 
+from langchain_azure_image_embeddings.emulator.cohere_vectors import expected_cohere_vector
 from langchain_azure_image_embeddings.emulator.faults import (
     DEFAULT_FAULTS,
     FAULT_KINDS,
@@ -27,6 +30,7 @@ __all__ = [
     "FaultPlan",
     "FoundryEmulator",
     "ModelProfile",
+    "expected_cohere_vector",
     "expected_image_vector",
     "expected_text_vector",
 ]

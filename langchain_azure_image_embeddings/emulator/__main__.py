@@ -2,7 +2,8 @@
 
 Run as `python -m langchain_azure_image_embeddings.emulator` or `azure-image-embeddings-emulator`.
 
-Prints `endpoint: <url>` (and `ca-cert: <path>` with `--tls`) once serving, then serves until
+Prints `endpoint: <url>`, then `cohere endpoint: <url>` (and `ca-cert: <path>` with `--tls`) once
+serving, then serves until
 SIGINT or SIGTERM, and exits 0.
 """
 
@@ -111,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with emulator:
             print(f"endpoint: {emulator.endpoint}", flush=True)
+            print(f"cohere endpoint: {emulator.cohere_endpoint}", flush=True)
             if emulator.ca_cert_path is not None:
                 print(f"ca-cert: {emulator.ca_cert_path}", flush=True)
             stop.wait()

@@ -5,11 +5,14 @@ Every error except 422 uses the spec's `Azure.Core.Foundations.ErrorResponse` bo
 A 422 uses the flat body that the service documents for unsupported parameters:
 `{"status": 422, "code": "parameter_not_supported", "detail": {"loc": [...], "input": ...},
 "message": "One of the parameters contain invalid values."}`.
+Cohere's `/v2/embed` route answers every error with Cohere's body `{"id", "message"}`
+(`cohere_error`).
 """
 
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,6 +94,24 @@ def method_not_allowed(method: str, allowed: str) -> ApiError:
 def too_large(code: str, message: str, *, target: str | None = None) -> ApiError:
     """Build a 413."""
     return azure_error(413, code, message, target=target)
+
+
+def cohere_error(
+    status: int, message: str, *, headers: Mapping[str, str] | None = None
+) -> ApiError:
+    """Build an error of Cohere's `/v2/embed` route: body `{"id", "message"}`, no error code header.
+
+    Args:
+        status: The HTTP status.
+        message: The `message` of the body.
+        headers: Extra response headers (e.g. `Retry-After`).
+
+    Returns:
+        The error to raise.
+    """
+    error = ApiError(status, str(status), {"id": str(uuid.uuid4()), "message": message}, headers)
+    error.headers.pop("x-ms-error-code", None)
+    return error
 
 
 def rate_limited(retry_after_s: float, headers: Mapping[str, str]) -> ApiError:

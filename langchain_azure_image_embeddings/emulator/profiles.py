@@ -31,6 +31,10 @@ class ModelProfile:
         encoding_formats: Values of `encoding_format` the model accepts (others: 422).
         input_types: Values of `input_type` the model accepts (others: 422).
         tokens_per_image: Flat `usage.prompt_tokens` charged for each image.
+        generation: The Cohere Embed generation, 3 or 4. On Cohere's `/v2/embed` route,
+            generation 4 accepts `output_dimension`, reads `input_type` `image` as
+            `search_document` and limits images by the request size only; generation 3 holds
+            each image to `max_image_bytes` and takes `images` only with `input_type` `image`.
     """
 
     name: str
@@ -46,6 +50,7 @@ class ModelProfile:
     encoding_formats: frozenset[str] = ENCODING_FORMATS
     input_types: frozenset[str] = INPUT_TYPES
     tokens_per_image: int = 1000
+    generation: int = 3
 
 
 def _cohere_v3(name: str) -> ModelProfile:
@@ -79,6 +84,7 @@ MODEL_PROFILES: dict[str, ModelProfile] = {
             max_image_bytes=5 * MiB,
             max_request_bytes=20 * MiB,
             image_formats=COHERE_IMAGE_FORMATS,
+            generation=4,
         ),
     )
 }

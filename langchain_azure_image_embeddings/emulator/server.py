@@ -1,7 +1,8 @@
 """The HTTP server: an aiohttp application on its own event loop in a background thread.
 
 Request handling order: latency; route (404) and method (405); body (413 over the profile's
-request limit); authentication (401); `api-version` (400); then, on the embeddings routes only,
+request limit); authentication (401); `api-version` (400; not on Cohere's `/v2/embed`, see
+`cohere_route`); then, on the embeddings routes only,
 the `rpm` limit (429) and the fault schedule; then validation and embedding, which run in a
 thread pool so that decoding images never blocks the event loop.
 """
@@ -37,6 +38,12 @@ except ImportError:  # pragma: no cover - orjson is not a dependency
     _orjson = None  # type: ignore[assignment]
 from multidict import CIMultiDictProxy
 
+from langchain_azure_image_embeddings.emulator.cohere_route import (
+    COHERE_BASE_PATH,
+    COHERE_PATHS,
+    answer_cohere,
+    as_cohere_error,
+)
 from langchain_azure_image_embeddings.emulator.encoding import encode_embedding
 from langchain_azure_image_embeddings.emulator.errors import (
     ApiError,
@@ -67,7 +74,7 @@ from langchain_azure_image_embeddings.emulator.responses import (
     model_info,
     text_tokens,
 )
-from langchain_azure_image_embeddings.emulator.stats import ROUTES, Stats
+from langchain_azure_image_embeddings.emulator.stats import COHERE_ROUTE, ROUTES, Stats
 from langchain_azure_image_embeddings.emulator.tls import (
     DEFAULT_HOSTS,
     TlsFiles,
@@ -139,6 +146,8 @@ class _Service:
         for prefix in ROUTE_PREFIXES:
             for route in (IMAGES_ROUTE, TEXTS_ROUTE, INFO_ROUTE):
                 app.router.add_route("*", prefix + route, functools.partial(self._api, route))
+        for path in COHERE_PATHS:
+            app.router.add_route("*", path, functools.partial(self._api, COHERE_ROUTE))
         app.router.add_get("/_emulator/stats", self._stats_handler)
         app.router.add_post("/_emulator/reset", self._reset_handler)
         app.router.add_route("*", "/{tail:.*}", functools.partial(self._api, OTHER_ROUTE))
@@ -157,11 +166,13 @@ class _Service:
             try:
                 response = await self._answer(route, request)
             except ApiError as error:
-                response = _error_response(error)
+                response = _error_response(error, route, request)
             except Exception:
                 logger.exception("emulator bug while answering %s", request.path)
                 response = _error_response(
-                    azure_error(500, "InternalServerError", "The emulator failed unexpectedly.")
+                    azure_error(500, "InternalServerError", "The emulator failed unexpectedly."),
+                    route,
+                    request,
                 )
             return self._finish(request, response)
 
@@ -175,7 +186,8 @@ class _Service:
             raise method_not_allowed(request.method, allowed)
         body = await self._read_body(request)
         self._authorize(request.headers)
-        _check_api_version(request.query.get("api-version"))
+        if route != COHERE_ROUTE:  # Cohere's API has no api-version
+            _check_api_version(request.query.get("api-version"))
         if route == INFO_ROUTE:
             check_model(request.query.get("model"), self._settings.profile)
             return web.json_response(model_info(self._settings.profile))
@@ -184,7 +196,12 @@ class _Service:
         fault = self._schedule.next()
         if fault is not None:
             return await self._inject(request, fault)
-        work = functools.partial(self._embed, route, body, request.headers.get("extra-parameters"))
+        if route == COHERE_ROUTE:
+            work = functools.partial(self._embed_cohere, body)
+        else:
+            work = functools.partial(
+                self._embed, route, body, request.headers.get("extra-parameters")
+            )
         embedded = await asyncio.get_running_loop().run_in_executor(self._executor, work)
         self._stats.embedded(images=embedded.images, texts=embedded.texts)
         return web.Response(body=embedded.body, content_type="application/json")
@@ -247,6 +264,15 @@ class _Service:
             prompt_tokens=tokens,
         )
         return _Embedded(body=_dump_json(result), images=images, texts=texts)
+
+    def _embed_cohere(self, body: bytes) -> _Embedded:
+        """Answer Cohere's `/v2/embed` (runs in the thread pool)."""
+
+        def record(item: ImageItem, decoded: DecodedImage | None) -> None:
+            self._stats.record_image(_image_record(item, decoded, COHERE_ROUTE))
+
+        answer = answer_cohere(body, self._settings.profile, record)
+        return _Embedded(body=_dump_json(answer.document), images=answer.images, texts=answer.texts)
 
     def _embed_images(
         self, body: bytes, extra_parameters: str | None
@@ -314,9 +340,11 @@ def _dump_json(document: Any) -> bytes:
     return json.dumps(document).encode()
 
 
-def _image_record(item: ImageItem, decoded: DecodedImage | None) -> dict[str, Any]:
+def _image_record(
+    item: ImageItem, decoded: DecodedImage | None, route: str = IMAGES_ROUTE
+) -> dict[str, Any]:
     return {
-        "route": IMAGES_ROUTE,
+        "route": route,
         "declared_mime": item.mime,
         "sniffed_format": decoded.format if decoded else None,
         "byte_size": len(item.data),
@@ -327,7 +355,9 @@ def _image_record(item: ImageItem, decoded: DecodedImage | None) -> dict[str, An
     }
 
 
-def _error_response(error: ApiError) -> web.Response:
+def _error_response(error: ApiError, route: str, request: web.Request) -> web.Response:
+    if route == COHERE_ROUTE:
+        error = as_cohere_error(error, request.headers)
     return web.json_response(error.body, status=error.status, headers=error.headers)
 
 
@@ -465,6 +495,15 @@ class FoundryEmulator:
         scheme = "https" if self._tls else "http"
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{scheme}://{host}:{self.port}/models"
+
+    @property
+    def cohere_endpoint(self) -> str:
+        """The base URL of Cohere's API, e.g. `http://127.0.0.1:PORT/providers/cohere`.
+
+        Give it to `cohere.ClientV2(base_url=...)`, which posts to `<base>/v2/embed`; the
+        serverless form, `POST /v2/embed` at the root, is served too.
+        """
+        return self.endpoint.removesuffix("/models") + COHERE_BASE_PATH
 
     @property
     def ca_cert_path(self) -> str | None:

@@ -9,6 +9,9 @@ from contextlib import contextmanager
 from typing import Any
 
 ROUTES = ("/images/embeddings", "/embeddings", "/info")
+COHERE_ROUTE = "/v2/embed"
+"""Cohere's embed route, counted under this key whether called at the root or under
+`/providers/cohere`."""
 RECEIVED_IMAGES_KEPT = 10_000
 """`received_images` keeps the most recent records only, so a long run stays small."""
 
@@ -23,7 +26,7 @@ class Stats:
         self._zero()
 
     def _zero(self) -> None:
-        self._requests: Counter[str] = Counter(dict.fromkeys(ROUTES, 0))
+        self._requests: Counter[str] = Counter(dict.fromkeys((*ROUTES, COHERE_ROUTE), 0))
         self._statuses: Counter[str] = Counter()
         self._faults: Counter[str] = Counter()
         self._images = 0
@@ -37,7 +40,7 @@ class Stats:
             self._zero()
 
     def request(self, route: str) -> None:
-        """Count a request on `route` (a key of `ROUTES`, or `other`)."""
+        """Count a request on `route` (a key of `ROUTES`, `COHERE_ROUTE`, or `other`)."""
         with self._lock:
             self._requests[route] += 1
 

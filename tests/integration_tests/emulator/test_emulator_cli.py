@@ -77,6 +77,9 @@ def test_cli_serves_the_sdk_and_exits_0_on_sigterm(cli):
     assert first.startswith("endpoint: http://127.0.0.1:")
     endpoint = first.removeprefix("endpoint: ")
     assert endpoint.endswith("/models")
+    cohere_line = process.line()
+    root = endpoint.removesuffix("/models")
+    assert cohere_line == f"cohere endpoint: {root}/providers/cohere"
     png = png_bytes()
     with ImageEmbeddingsClient(
         endpoint, AzureKeyCredential("cli-key"), api_version=API_VERSION
@@ -86,7 +89,7 @@ def test_cli_serves_the_sdk_and_exits_0_on_sigterm(cli):
     started = time.perf_counter()
     assert process.stop(signal.SIGTERM) == 0
     assert time.perf_counter() - started < 5
-    assert process.lines.empty()  # exactly one line was printed
+    assert process.lines.empty()  # exactly two lines were printed
 
 
 def test_cli_tls_and_fault_flags_and_sigint(cli):
@@ -102,8 +105,10 @@ def test_cli_tls_and_fault_flags_and_sigint(cli):
     )
     cli.append(process)
     endpoint = process.line().removeprefix("endpoint: ")
+    cohere_line = process.line()
     ca_line = process.line()
     assert endpoint.startswith("https://127.0.0.1:")
+    assert cohere_line.startswith("cohere endpoint: https://127.0.0.1:")
     assert ca_line.startswith("ca-cert: ")
     ca_path = ca_line.removeprefix("ca-cert: ")
     with EmbeddingsClient(

@@ -107,7 +107,12 @@ def test_stats_and_reset_endpoints(emu):
     assert send(emu, "/embeddings", {"input": ["a"]}, key="wrong").status == 401
     stats = send(emu, "/_emulator/stats", method="GET", query=None, prefix="").json()
     assert stats == emu.stats()
-    assert stats["requests"] == {"/images/embeddings": 0, "/embeddings": 2, "/info": 0}
+    assert stats["requests"] == {
+        "/images/embeddings": 0,
+        "/embeddings": 2,
+        "/info": 0,
+        "/v2/embed": 0,
+    }
     assert stats["status_counts"] == {"200": 1, "401": 1}
     assert stats["texts"] == 2
     assert stats["images"] == 0
@@ -115,7 +120,12 @@ def test_stats_and_reset_endpoints(emu):
     assert stats["in_flight"] == 0
     assert stats["max_in_flight"] == 1
     reset = send(emu, "/_emulator/reset", method="POST", query=None, prefix="").json()
-    assert reset["requests"] == {"/images/embeddings": 0, "/embeddings": 0, "/info": 0}
+    assert reset["requests"] == {
+        "/images/embeddings": 0,
+        "/embeddings": 0,
+        "/info": 0,
+        "/v2/embed": 0,
+    }
     assert reset["status_counts"] == {}
     assert reset["texts"] == 0
     send(emu, "/images/embeddings", {"input": [{"image": data_url(jpeg_bytes(), "image/jpeg")}]})

@@ -139,7 +139,12 @@ async def test_async_clients_with_key(emu: FoundryEmulator):
     assert answer.data[0].embedding == expected_text_vector(
         "hello", model=V3, input_type="document"
     )
-    assert emu.stats()["requests"] == {"/images/embeddings": 3, "/embeddings": 1, "/info": 1}
+    assert emu.stats()["requests"] == {
+        "/images/embeddings": 3,
+        "/embeddings": 1,
+        "/info": 1,
+        "/v2/embed": 0,
+    }
 
 
 @pytest.fixture

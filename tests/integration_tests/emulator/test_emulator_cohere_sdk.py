@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import cohere
 import pytest
@@ -36,8 +36,19 @@ def served(request: pytest.FixtureRequest) -> Iterator[FoundryEmulator]:
         yield emulator
 
 
-def client(base_url: str, key: str = KEY) -> cohere.ClientV2:
-    return cohere.ClientV2(api_key=key, base_url=base_url, timeout=10)
+@pytest.fixture
+def client() -> Iterator[Callable[..., cohere.ClientV2]]:
+    """Make `cohere.ClientV2`s for a base URL; each is closed after the test."""
+    opened: list[cohere.ClientV2] = []
+
+    def make(base_url: str, key: str = KEY) -> cohere.ClientV2:
+        sdk = cohere.ClientV2(api_key=key, base_url=base_url, timeout=10)
+        opened.append(sdk)
+        return sdk
+
+    yield make
+    for sdk in opened:
+        sdk.__exit__(None, None, None)
 
 
 def bases(emulator: FoundryEmulator) -> list[str]:
@@ -56,7 +67,7 @@ def test_cohere_endpoint_is_beside_the_models_endpoint(served: FoundryEmulator):
     assert served.cohere_endpoint == served.endpoint[: -len("/models")] + "/providers/cohere"
 
 
-def test_texts_on_both_route_forms(served: FoundryEmulator):
+def test_texts_on_both_route_forms(client, served: FoundryEmulator):
     model = served.model
     texts = ["a red bicycle", "Ünïcode, punctuation!"]
     for base in bases(served):
@@ -79,7 +90,7 @@ def test_texts_on_both_route_forms(served: FoundryEmulator):
     assert served.stats()["requests"]["/v2/embed"] >= 2
 
 
-def test_images_with_their_metadata(served: FoundryEmulator):
+def test_images_with_their_metadata(client, served: FoundryEmulator):
     model = served.model
     jpeg = jpeg_bytes((64, 48))
     answer = client(served.cohere_endpoint).embed(
@@ -101,7 +112,7 @@ def test_images_with_their_metadata(served: FoundryEmulator):
     assert answer.meta.billed_units.input_tokens is None
 
 
-def test_bit_depth_follows_the_stored_mode(served: FoundryEmulator):
+def test_bit_depth_follows_the_stored_mode(client, served: FoundryEmulator):
     answer = client(served.cohere_endpoint).embed(
         model=served.model,
         input_type="image",
@@ -112,7 +123,7 @@ def test_bit_depth_follows_the_stored_mode(served: FoundryEmulator):
     assert (answer.images[0].format, answer.images[0].bit_depth) == ("png", 32)
 
 
-def test_fused_inputs_give_pair_image_and_text_vectors(served: FoundryEmulator):
+def test_fused_inputs_give_pair_image_and_text_vectors(client, served: FoundryEmulator):
     model = served.model
     png = png_bytes()
     url = data_url(png)
@@ -158,7 +169,7 @@ def test_fused_inputs_give_pair_image_and_text_vectors(served: FoundryEmulator):
 
 @pytest.mark.parametrize("kind", EMBEDDING_TYPES)
 def test_every_embedding_type_parses_and_matches_the_float_vector(
-    served: FoundryEmulator, kind: str
+    client, served: FoundryEmulator, kind: str
 ):
     model = served.model
     texts = ["first text", "second text"]
@@ -193,7 +204,7 @@ def test_every_embedding_type_parses_and_matches_the_float_vector(
             assert value == vector
 
 
-def test_output_dimension_on_v4(served: FoundryEmulator):
+def test_output_dimension_on_v4(client, served: FoundryEmulator):
     if served.profile.generation < 4:
         pytest.skip("output_dimension is an Embed v4 parameter")
     for dims in (256, 512, 1024, 1536):
@@ -213,7 +224,7 @@ def test_output_dimension_on_v4(served: FoundryEmulator):
         assert len(answer.embeddings.ubinary[0]) == dims // 8
 
 
-def test_v4_reads_input_type_image_as_search_document():
+def test_v4_reads_input_type_image_as_search_document(client):
     png = png_bytes()
     with FoundryEmulator(model=V4, key=KEY) as emulator:
         sdk = client(emulator.cohere_endpoint)
@@ -237,7 +248,7 @@ def test_v4_reads_input_type_image_as_search_document():
 
 
 @pytest.mark.parametrize("model", [V3, V4])
-def test_same_vectors_through_both_protocols(model: str):
+def test_same_vectors_through_both_protocols(client, model: str):
     """An index built through /models is searched through Cohere's route, and back."""
     png = png_bytes((40, 30), (10, 120, 200))
     with FoundryEmulator(model=model, key=KEY) as emulator:
@@ -292,30 +303,29 @@ def test_same_vectors_through_both_protocols(model: str):
 async def test_async_client_on_the_serverless_route():
     png = png_bytes()
     with FoundryEmulator(model=V4, key=KEY) as emulator:
-        sdk = cohere.AsyncClientV2(
-            api_key=KEY, base_url=emulator.cohere_endpoint.removesuffix("/providers/cohere")
-        )
-        answer = await sdk.embed(
-            model=V4,
-            input_type="search_document",
-            inputs=[
-                cohere.EmbedInput(
-                    content=[
-                        cohere.TextEmbedContent(text="caption"),
-                        cohere.ImageUrlEmbedContent(
-                            image_url=cohere.EmbedImageUrl(url=data_url(png))
-                        ),
-                    ]
-                ),
-                cohere.EmbedInput(content=[cohere.TextEmbedContent(text="text alone")]),
-            ],
-            output_dimension=512,
-            embedding_types=["float", "int8"],
-        )
-        with pytest.raises(cohere.BadRequestError):
-            await sdk.embed(
-                model=V4, input_type="search_query", texts=[], embedding_types=["float"]
+        serverless = emulator.cohere_endpoint.removesuffix("/providers/cohere")
+        async with cohere.AsyncClientV2(api_key=KEY, base_url=serverless) as sdk:
+            answer = await sdk.embed(
+                model=V4,
+                input_type="search_document",
+                inputs=[
+                    cohere.EmbedInput(
+                        content=[
+                            cohere.TextEmbedContent(text="caption"),
+                            cohere.ImageUrlEmbedContent(
+                                image_url=cohere.EmbedImageUrl(url=data_url(png))
+                            ),
+                        ]
+                    ),
+                    cohere.EmbedInput(content=[cohere.TextEmbedContent(text="text alone")]),
+                ],
+                output_dimension=512,
+                embedding_types=["float", "int8"],
             )
+            with pytest.raises(cohere.BadRequestError):
+                await sdk.embed(
+                    model=V4, input_type="search_query", texts=[], embedding_types=["float"]
+                )
         stats = emulator.stats()
     assert answer.embeddings.float_ == [
         expected_cohere_vector(
@@ -331,7 +341,7 @@ async def test_async_client_on_the_serverless_route():
     assert stats["status_counts"] == {"200": 1, "400": 1}
 
 
-def test_sdk_error_classes_and_cohere_bodies():
+def test_sdk_error_classes_and_cohere_bodies(client):
     with FoundryEmulator(model=V3, key=KEY) as emulator:
         sdk = client(emulator.cohere_endpoint)
         with pytest.raises(cohere.BadRequestError) as bad:

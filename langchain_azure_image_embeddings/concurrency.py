@@ -11,6 +11,7 @@ are the one place where a request waits before it is sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import threading
 import time
@@ -20,11 +21,49 @@ from langchain_azure_image_embeddings.outcomes import HttpOutcome
 from langchain_azure_image_embeddings.rate_limit import RateLimit
 from langchain_azure_image_embeddings.wire import EmbeddingsBody
 
-__all__ = ["AdaptiveLimit", "AsyncGate", "Cancelled", "ThreadGate"]
+__all__ = ["AdaptiveLimit", "AsyncGate", "Cancelled", "DeadlinePassed", "Pressure", "ThreadGate"]
 
 
 class Cancelled(Exception):
     """The call was interrupted or cancelled: no new attempt may start."""
+
+
+class DeadlinePassed(Cancelled):
+    """The call's deadline passed: no new attempt may start."""
+
+
+class Pressure:
+    """The part of the back-pressure shared by every call of one instance (thread-safe).
+
+    The allowed concurrency (halved by a 429 once per wave, grown back by
+    successes) and the pause after a throttled answer belong to the
+    deployment's quota, which all calls share: a 429 seen by one call slows
+    the others down too, sync and async alike.
+    """
+
+    def __init__(self, maximum: int):
+        self.maximum = maximum
+        self.limit = float(maximum)
+        self.paused_until = -math.inf
+        self.epoch = 0
+        self._lock = threading.Lock()
+
+    def throttled(self, epoch: int) -> None:
+        """A request started in wave ``epoch`` was refused with 429: halve once per wave."""
+        with self._lock:
+            if epoch == self.epoch:
+                self.limit = max(1.0, self.limit / 2)
+                self.epoch += 1
+
+    def succeeded(self) -> None:
+        """A request succeeded: grow the limit by ``1/limit``, up to the maximum."""
+        with self._lock:
+            self.limit = min(float(self.maximum), self.limit + 1 / self.limit)
+
+    def pause(self, seconds: float, now: float) -> None:
+        """Let no request start for ``seconds`` from ``now`` (extends, never shortens)."""
+        with self._lock:
+            self.paused_until = max(self.paused_until, now + seconds)
 
 
 class AdaptiveLimit:
@@ -38,15 +77,25 @@ class AdaptiveLimit:
     waits: the deployment's quota is shared by all requests, so the others
     would be refused too.
 
-    Not thread-safe: the gates serialise access.
+    The limit and the pause live in a :class:`Pressure` that every call of
+    one instance shares; the requests in flight are counted per call. Not
+    thread-safe: the gates serialise access (the shared part locks itself).
     """
 
-    def __init__(self, maximum: int):
-        self.maximum = maximum
-        self.limit = float(maximum)
+    def __init__(self, maximum: int, shared: Pressure | None = None):
+        self.shared = shared if shared is not None else Pressure(maximum)
+        self.maximum = min(maximum, self.shared.maximum)
         self.in_flight = 0
-        self.paused_until = -math.inf
-        self._epoch = 0
+
+    @property
+    def limit(self) -> float:
+        """The requests allowed in flight now (shared by the instance's calls)."""
+        return min(float(self.maximum), self.shared.limit)
+
+    @property
+    def paused_until(self) -> float:
+        """When the current pause ends (``time.monotonic()`` time)."""
+        return self.shared.paused_until
 
     def start_delay(self, now: float) -> float | None:
         """Return ``None`` when a request may start now, else how long to wait.
@@ -67,7 +116,7 @@ class AdaptiveLimit:
     def start(self) -> int:
         """Count a request as in flight; return the wave it started in (for :meth:`finish`)."""
         self.in_flight += 1
-        return self._epoch
+        return self.shared.epoch
 
     def finish(self, epoch: int, outcome: HttpOutcome | None) -> None:
         """Count a request as finished and adapt the limit to its outcome.
@@ -80,15 +129,13 @@ class AdaptiveLimit:
         if outcome is None:
             return
         if outcome.status == 429:
-            if epoch == self._epoch:
-                self.limit = max(1.0, self.limit / 2)
-                self._epoch += 1
+            self.shared.throttled(epoch)
         elif outcome.ok:
-            self.limit = min(float(self.maximum), self.limit + 1 / self.limit)
+            self.shared.succeeded()
 
     def pause(self, seconds: float, now: float) -> None:
         """Let no request start for ``seconds`` from ``now`` (extends, never shortens)."""
-        self.paused_until = max(self.paused_until, now + seconds)
+        self.shared.pause(seconds, now)
 
 
 class ThreadGate:
@@ -98,9 +145,12 @@ class ThreadGate:
     and makes it raise :class:`Cancelled` instead of sending.
     """
 
-    def __init__(self, limit: AdaptiveLimit, rate: RateLimit | None = None):
+    def __init__(
+        self, limit: AdaptiveLimit, rate: RateLimit | None = None, deadline: float | None = None
+    ):
         self.limit = limit
         self.rate = rate
+        self.deadline = deadline
         self.cancelled = threading.Event()
         self._condition = threading.Condition()
 
@@ -151,15 +201,22 @@ class ThreadGate:
     def _start(self) -> int:
         with self._condition:
             while not self.cancelled.is_set():
-                delay = self.limit.start_delay(time.monotonic())
+                now = time.monotonic()
+                delay = self.limit.start_delay(now)
                 if delay is None:
                     return self.limit.start()
-                self._condition.wait(None if delay == math.inf else delay)
+                left = _left(self.deadline, now)
+                if left <= 0:
+                    raise DeadlinePassed
+                self._condition.wait(None if min(delay, left) == math.inf else min(delay, left))
         raise Cancelled
 
     def _wait(self, seconds: float) -> None:
-        if self.cancelled.wait(seconds):  # returns at once when seconds <= 0
+        left = _left(self.deadline, time.monotonic())
+        if self.cancelled.wait(min(seconds, left)):  # returns at once when seconds <= 0
             raise Cancelled
+        if left < seconds:
+            raise DeadlinePassed
 
 
 class AsyncGate:
@@ -168,9 +225,12 @@ class AsyncGate:
     Cancelling the task cancels the wait, as with any ``await``.
     """
 
-    def __init__(self, limit: AdaptiveLimit, rate: RateLimit | None = None):
+    def __init__(
+        self, limit: AdaptiveLimit, rate: RateLimit | None = None, deadline: float | None = None
+    ):
         self.limit = limit
         self.rate = rate
+        self.deadline = deadline
         self._condition = asyncio.Condition()
 
     async def attempt(
@@ -180,7 +240,7 @@ class AsyncGate:
     ) -> HttpOutcome:
         """Async twin of :meth:`ThreadGate.attempt` (cancelling the task cancels the wait)."""
         if self.rate is not None:
-            await asyncio.sleep(self.rate.reserve(request))
+            await self._sleep(self.rate.reserve(request))
         epoch = await self._start()
         outcome: HttpOutcome | None = None
         try:
@@ -195,15 +255,32 @@ class AsyncGate:
         """Wait before a retry; a throttled one pauses every start as long."""
         if throttled:
             self.limit.pause(seconds, time.monotonic())
-        await asyncio.sleep(seconds)
+        await self._sleep(seconds)
+
+    async def _sleep(self, seconds: float) -> None:
+        left = _left(self.deadline, time.monotonic())
+        await asyncio.sleep(max(0.0, min(seconds, left)))
+        if left < seconds:
+            raise DeadlinePassed
 
     async def _start(self) -> int:
         while True:
             async with self._condition:
                 delay = self.limit.start_delay(time.monotonic())
                 while delay == math.inf:
-                    await self._condition.wait()
+                    left = _left(self.deadline, time.monotonic())
+                    if left <= 0:
+                        raise DeadlinePassed
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(
+                            self._condition.wait(), None if left == math.inf else left
+                        )
                     delay = self.limit.start_delay(time.monotonic())
                 if delay is None:
                     return self.limit.start()
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
+
+
+def _left(deadline: float | None, now: float) -> float:
+    """Seconds left before ``deadline`` (``math.inf`` without one)."""
+    return math.inf if deadline is None else deadline - now

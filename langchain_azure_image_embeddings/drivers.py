@@ -14,7 +14,9 @@ bounded whatever the input's length.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
+import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,7 +30,13 @@ from langchain_azure_image_embeddings.batch_preparation import (
 )
 from langchain_azure_image_embeddings.batching import Batch, Batcher
 from langchain_azure_image_embeddings.cache import EmbeddingCache
-from langchain_azure_image_embeddings.concurrency import AdaptiveLimit, AsyncGate, ThreadGate
+from langchain_azure_image_embeddings.concurrency import (
+    AdaptiveLimit,
+    AsyncGate,
+    DeadlinePassed,
+    Pressure,
+    ThreadGate,
+)
 from langchain_azure_image_embeddings.errors import EmbeddingServiceError, ImageInputError
 from langchain_azure_image_embeddings.exchange import Exchange, ExchangePolicy, Send, exchange
 from langchain_azure_image_embeddings.inputs import Item
@@ -69,6 +77,10 @@ class CallPlan:
         rate_limit: The client-side rate limit shared by the instance's calls, if any.
         cache: The vector cache, if any: hits are recorded without a request,
             answers are stored after success.
+        pressure: The back-pressure shared by the instance's calls (429 pause
+            and adaptive concurrency), or ``None`` for one of the call's own.
+        deadline: When the call must end (``time.monotonic()`` time), or ``None``.
+        deadline_seconds: The ``deadline`` setting, for the error message.
     """
 
     options: RequestOptions
@@ -79,6 +91,31 @@ class CallPlan:
     on_progress: Callable[[int], None] | None = None
     rate_limit: RateLimit | None = None
     cache: EmbeddingCache | None = None
+    pressure: Pressure | None = None
+    deadline: float | None = None
+    deadline_seconds: float | None = None
+
+    def adaptive_limit(self) -> AdaptiveLimit:
+        """The call's in-flight bound, on the instance's shared pressure."""
+        return AdaptiveLimit(self.max_concurrency, self.pressure)
+
+    def expired(self) -> bool:
+        """Whether the call's deadline has passed."""
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def deadline_error(self) -> EmbeddingServiceError:
+        """The error of every input whose request had not completed when the deadline passed."""
+        return EmbeddingServiceError(
+            f"the call's deadline of {self.deadline_seconds:g} s passed before this input's "
+            "request completed (nothing of it is left in flight)",
+            hint="Raise `deadline`, or embed fewer inputs per call",
+        )
+
+    def record_expired(self, results: CallResults, batch: Batch) -> None:
+        """Record a batch not sent because the deadline passed."""
+        results.add_failures(dict.fromkeys(batch.positions, self.deadline_error()))
+        if self.on_progress is not None:
+            self.on_progress(len(batch.positions))
 
     @property
     def read_ahead(self) -> int:
@@ -169,7 +206,8 @@ def run_sync(
         results: Where vectors and failures go.
         transport: The sync transport.
     """
-    gate = ThreadGate(AdaptiveLimit(plan.max_concurrency), plan.rate_limit)
+    gate = ThreadGate(plan.adaptive_limit(), plan.rate_limit, plan.deadline)
+    send = functools.partial(transport.send, deadline=plan.deadline)
 
     def drive(steps: Exchange) -> ParsedEmbeddings:
         reply: HttpOutcome | None = None
@@ -177,14 +215,19 @@ def run_sync(
             while True:
                 step = steps.send(reply)
                 if isinstance(step, Send):
-                    reply = gate.attempt(transport.send, step.request)
+                    reply = gate.attempt(send, step.request)
                 else:
                     gate.sleep(step.seconds, step.throttled)
                     reply = None
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
+        except DeadlinePassed:
+            raise plan.deadline_error() from None
 
     def job(batch: Batch) -> None:
+        if plan.expired():
+            plan.record_expired(results, batch)
+            return
         prepared = _prepare(plan, batch)
         parsed: ParsedEmbeddings | None = None
         error: EmbeddingServiceError | None = None
@@ -282,7 +325,8 @@ async def run_async(
         transport: The async transport.
         preparer: Threads for image preparation.
     """
-    gate = AsyncGate(AdaptiveLimit(plan.max_concurrency), plan.rate_limit)
+    gate = AsyncGate(plan.adaptive_limit(), plan.rate_limit, plan.deadline)
+    send = functools.partial(transport.send, deadline=plan.deadline)
     running = asyncio.Semaphore(plan.max_concurrency)
     loop = asyncio.get_running_loop()
 
@@ -292,15 +336,20 @@ async def run_async(
             while True:
                 step = steps.send(reply)
                 if isinstance(step, Send):
-                    reply = await gate.attempt(transport.send, step.request)
+                    reply = await gate.attempt(send, step.request)
                 else:
                     await gate.sleep(step.seconds, step.throttled)
                     reply = None
         except StopIteration as finished:
             return finished.value  # type: ignore[no-any-return]
+        except DeadlinePassed:
+            raise plan.deadline_error() from None
 
     async def job(batch: Batch) -> None:
         async with running:
+            if plan.expired():
+                plan.record_expired(results, batch)
+                return
             prepared = await loop.run_in_executor(preparer, _prepare, plan, batch)
             parsed: ParsedEmbeddings | None = None
             error: EmbeddingServiceError | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -56,7 +57,7 @@ from langchain_azure_image_embeddings.settings_checks import (
     check_settings,
     image_root_entries,
 )
-from langchain_azure_image_embeddings.transport import AsyncTransport, TransportSettings
+from langchain_azure_image_embeddings.transport import TransportSettings
 from langchain_azure_image_embeddings.usage import UsageTotals, active_trackers, track
 
 __all__ = ["AzureAIImageEmbeddings"]
@@ -266,6 +267,12 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     """The longest computed wait between two attempts."""
     timeout: PositiveFloat = 60.0
     """Read timeout in seconds."""
+    deadline: PositiveFloat | None = None
+    """Seconds a whole call may take, waits and retries included; when it passes, the
+    inputs not yet embedded fail with an :class:`EmbeddingServiceError` saying so (the
+    vectors obtained are kept) and no request of the call is left in flight. ``None``
+    (the default): no bound beyond the retries' (``(max_retries + 1) x timeout`` per
+    request); an agent tool wants a few seconds."""
     connect_timeout: PositiveFloat = 10.0
     """Connect timeout in seconds."""
     requests_per_minute: PositiveInt | None = None
@@ -560,11 +567,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         self.close()
 
     async def __aenter__(self) -> Self:
-        """Open an async client shared by the async calls inside the block."""
-        if self._runtime.session_transport is None:
-            self._runtime.session_transport = self._runtime.async_transport(
-                self._transport_settings(), self.credential
-            )
+        """Use the instance in a block; its clients are closed when the block ends."""
         return self
 
     async def __aexit__(
@@ -576,10 +579,12 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the async client opened by ``async with``, and the sync client."""
-        transport, self._runtime.session_transport = self._runtime.session_transport, None
-        if transport is not None:
-            await transport.aclose()
+        """Close this event loop's async client (and its default credential), and the sync client.
+
+        Async calls share one client per event loop; without ``aclose`` it is
+        closed when the loop shuts down (the end of ``asyncio.run``).
+        """
+        await self._runtime.aclose()
         self.close()
 
     # ------------------------------------------------------------- internals
@@ -666,6 +671,9 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             texts_per_request=limits.texts_cap(self.texts_per_request),
             on_progress=on_progress,
             rate_limit=self._runtime.rate_limit(self.requests_per_minute, self.tokens_per_minute),
+            pressure=self._runtime.pressure(self.max_concurrency),
+            deadline=None if self.deadline is None else time.monotonic() + self.deadline,
+            deadline_seconds=self.deadline,
             cache=self._vector_cache(input_type),
         )
 
@@ -729,19 +737,15 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     ) -> CallResults:
         with self._call(inputs, strings_are_images, input_type) as (plan, items, first, results):
             preparer = ThreadPoolExecutor(plan.max_concurrency, "azure-image-prep")
-            shared = self._runtime.session_transport
-            transport: AsyncTransport | None = None
             try:
                 if first:  # checking paths is file-system I/O: off the event loop
                     items = await asyncio.get_running_loop().run_in_executor(preparer, list, items)
-                transport = shared or self._runtime.async_transport(
+                transport = await self._runtime.async_transport(
                     self._transport_settings(), self.credential
                 )
                 await run_async(plan, items, results, transport, preparer)
             finally:
                 preparer.shutdown(wait=False, cancel_futures=True)
-                if transport is not None and transport is not shared:
-                    await asyncio.shield(transport.aclose())
         return results
 
     def _embed(

@@ -40,6 +40,8 @@ _FAILURE_HINTS: dict[str, str] = {
     "credential": "The credential could not produce a token; check the Azure identity "
     "configuration (for example `az login`, or a key in AZURE_INFERENCE_CREDENTIAL). "
     "Entra ID tokens are only sent over https",
+    "configuration": "Check the key (no whitespace or control characters) and the headers in "
+    "client_kwargs",
     "tls": "The server's TLS certificate could not be verified; for a private CA pass "
     "client_kwargs={'connection_verify': '/path/to/ca.pem'}",
 }

@@ -12,7 +12,7 @@ from typing import Literal
 
 __all__ = ["FailureKind", "HttpOutcome"]
 
-FailureKind = Literal["connect", "timeout", "connection", "credential", "tls"]
+FailureKind = Literal["connect", "timeout", "connection", "credential", "tls", "configuration"]
 
 
 @dataclass(frozen=True, slots=True)

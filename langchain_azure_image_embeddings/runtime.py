@@ -6,10 +6,15 @@ fresh runtime and opens its own clients on first use.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import threading
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
+from langchain_azure_image_embeddings.concurrency import Pressure
 from langchain_azure_image_embeddings.credentials import (
     default_async_credential,
     default_sync_credential,
@@ -32,27 +37,79 @@ def _is_async_credential(credential: object) -> bool:
     return inspect.iscoroutinefunction(getattr(credential, "get_token", None))
 
 
+@dataclass
+class _LoopTransport:
+    """The async transport of one event loop, and what it was made from."""
+
+    settings: TransportSettings
+    credential: Any
+    transport: AsyncTransport
+    closer: AsyncIterator[None]
+
+
+async def _close_at_loop_shutdown(transport: AsyncTransport) -> AsyncIterator[None]:
+    """Close ``transport`` when the loop shuts down.
+
+    An async generator left suspended: the loop's shutdown (the end of
+    ``asyncio.run``, ``loop.shutdown_asyncgens()``) closes it, and so the
+    transport, on its own loop.
+    """
+    try:
+        yield
+    finally:
+        await transport.aclose()
+
+
 class Runtime:
-    """Clients and counters of one embeddings instance, created lazily."""
+    """Clients and counters of one embeddings instance, created lazily.
+
+    A client is made from the settings of the call that needs it and made
+    again when they change, so a setting changed on a live instance is used
+    by the next call, sync or async. Async calls share one client (one HTTP
+    session and, without a credential, one ``DefaultAzureCredential``) per
+    event loop, closed by :meth:`aclose` or when the loop shuts down.
+    """
 
     def __init__(self) -> None:
         self.memory = InputTypeMemory()
         self.usage = UsageTotals()
-        self.session_transport: AsyncTransport | None = None
         self._sync_transport: SyncTransport | None = None
+        self._sync_made_from: tuple[TransportSettings, Any] | None = None
         self._sync_default_credential: Any = None
+        self._loop_transports: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, _LoopTransport
+        ] = weakref.WeakKeyDictionary()
         self._rate_limit: RateLimit | None = None
+        self._pressure: Pressure | None = None
         self._lock = threading.Lock()
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Runtime, ())
 
     def sync_transport(self, settings: TransportSettings, credential: Any) -> SyncTransport:
-        """Return the sync transport, creating it (and a default credential) on first use."""
+        """Return the sync transport for these settings, made again when they changed."""
         with self._lock:
-            if self._sync_transport is None:
-                self._sync_transport = SyncTransport(settings, self._sync_credential(credential))
-            return self._sync_transport
+            made_from = self._sync_made_from
+            if (
+                self._sync_transport is not None
+                and made_from is not None
+                and made_from[0] == settings
+                and made_from[1] is credential
+            ):
+                return self._sync_transport
+            stale, self._sync_transport = self._sync_transport, None
+            self._sync_transport = SyncTransport(settings, self._sync_credential(credential))
+            self._sync_made_from = (settings, credential)
+        if stale is not None:
+            stale.close()
+        return self._sync_transport
+
+    def pressure(self, max_concurrency: int) -> Pressure:
+        """The back-pressure shared by every call (429 pause, adaptive concurrency)."""
+        with self._lock:
+            if self._pressure is None or self._pressure.maximum != max_concurrency:
+                self._pressure = Pressure(max_concurrency)
+            return self._pressure
 
     def _sync_credential(self, credential: Any) -> Any:
         if credential is None:
@@ -92,19 +149,42 @@ class Runtime:
                 current = self._rate_limit = RateLimit(requests_per_minute, tokens_per_minute)
             return current
 
-    def async_transport(self, settings: TransportSettings, credential: Any) -> AsyncTransport:
-        """Return a new async transport bound to the running loop (closed by its user)."""
+    async def async_transport(self, settings: TransportSettings, credential: Any) -> AsyncTransport:
+        """Return the running loop's async transport for these settings.
+
+        Made on first use in a loop, made again when the settings changed;
+        closed by :meth:`aclose` or when the loop shuts down.
+        """
+        loop = asyncio.get_running_loop()
+        current = self._loop_transports.get(loop)
+        if current is not None:
+            if current.settings == settings and current.credential is credential:
+                return current.transport
+            del self._loop_transports[loop]
+            await current.closer.aclose()  # type: ignore[attr-defined]
         if credential is None:
-            return AsyncTransport(settings, default_async_credential(), owns_credential=True)
-        if is_key(credential):
-            return AsyncTransport(settings, key_credential(credential))
-        return AsyncTransport(settings, credential)
+            transport = AsyncTransport(settings, default_async_credential(), owns_credential=True)
+        elif is_key(credential):
+            transport = AsyncTransport(settings, key_credential(credential))
+        else:
+            transport = AsyncTransport(settings, credential)
+        closer = _close_at_loop_shutdown(transport)
+        await closer.__anext__()
+        self._loop_transports[loop] = _LoopTransport(settings, credential, transport, closer)
+        return transport
+
+    async def aclose(self) -> None:
+        """Close the running loop's async transport (and its default credential)."""
+        current = self._loop_transports.pop(asyncio.get_running_loop(), None)
+        if current is not None:
+            await current.closer.aclose()  # type: ignore[attr-defined]
 
     def close(self) -> None:
         """Close the sync client and the default credential this runtime created."""
         with self._lock:
             transport, self._sync_transport = self._sync_transport, None
             credential, self._sync_default_credential = self._sync_default_credential, None
+            self._sync_made_from = None
         if transport is not None:
             transport.close()
         if credential is not None:

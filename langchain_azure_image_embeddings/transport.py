@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +107,16 @@ class TransportSettings:
             logging_enable=bool(options.pop("logging_enable", False))
         )
         return options
+
+    def timeouts(self, deadline: float | None) -> dict[str, float]:
+        """Per-attempt timeouts shortened to what is left before ``deadline``."""
+        if deadline is None:
+            return {}
+        left = max(0.001, deadline - time.monotonic())
+        return {
+            "connection_timeout": min(self.connect_timeout, left),
+            "read_timeout": min(self.read_timeout, left),
+        }
 
     def transport_options(self) -> dict[str, Any]:
         """Return the keyword arguments of the HTTP transport (timeouts, TLS, proxies)."""
@@ -224,7 +235,20 @@ def _answer(status: int, headers: Mapping[str, str], body: bytes) -> HttpOutcome
     return HttpOutcome(status, {name.lower(): value for name, value in headers.items()}, body)
 
 
+def _refused(error: ValueError) -> HttpOutcome:
+    """A request the HTTP library would not send: a configuration error, never retried."""
+    return HttpOutcome(
+        None,
+        failure="configuration",
+        detail=f"the HTTP library refused the request ({type(error).__name__}); a header "
+        "value (the key, or client_kwargs headers) holds a character HTTP cannot carry",
+    )
+
+
 def _failure(error: AzureError, settings: TransportSettings) -> HttpOutcome:
+    inner = getattr(error, "inner_exception", None)
+    if isinstance(inner, ValueError):
+        return _refused(inner)
     detail = (error.message or type(error).__name__)[:_MAX_DETAIL_CHARS]
     described = f"{type(error).__name__}: {detail}"
     kind: FailureKind
@@ -291,21 +315,29 @@ class SyncTransport:
                     )
             return self._client
 
-    def send(self, request: EmbeddingsBody) -> HttpOutcome:
+    def send(self, request: EmbeddingsBody, *, deadline: float | None = None) -> HttpOutcome:
         """Make one HTTP attempt.
 
         Args:
             request: What to send.
+            deadline: When the call must end (``time.monotonic()``): the attempt's
+                timeouts are shortened to it.
 
         Returns:
             The answer, or the transport failure.
         """
         client = self._get_client()
         try:
-            response = client.send_request(_http_request(request, self._settings), stream=True)
+            response = client.send_request(
+                _http_request(request, self._settings),
+                stream=True,
+                **self._settings.timeouts(deadline),
+            )
             return _answer(response.status_code, response.headers, response.read())
         except AzureError as error:
             return _failure(error, self._settings)
+        except ValueError as error:  # a header the HTTP library refuses
+            return _refused(error)
 
     def close(self) -> None:
         """Close the client and its connections (it is re-created if used again)."""
@@ -358,23 +390,20 @@ class AsyncTransport:
                 )
         return self._client
 
-    async def send(self, request: EmbeddingsBody) -> HttpOutcome:
-        """Make one HTTP attempt.
-
-        Args:
-            request: What to send.
-
-        Returns:
-            The answer, or the transport failure.
-        """
+    async def send(self, request: EmbeddingsBody, *, deadline: float | None = None) -> HttpOutcome:
+        """Async twin of :meth:`SyncTransport.send`."""
         client = self._get_client()
         try:
             response = await client.send_request(
-                _http_request(request, self._settings), stream=True
+                _http_request(request, self._settings),
+                stream=True,
+                **self._settings.timeouts(deadline),
             )
             return _answer(response.status_code, response.headers, await response.read())
         except AzureError as error:
             return _failure(error, self._settings)
+        except ValueError as error:  # a header the HTTP library refuses
+            return _refused(error)
 
     async def aclose(self) -> None:
         """Close the client, its session and connections."""

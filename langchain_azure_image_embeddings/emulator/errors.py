@@ -76,6 +76,22 @@ def unauthorized() -> ApiError:
     return azure_error(401, "401", UNAUTHORIZED_MESSAGE)
 
 
+SERVERLESS_UNAUTHORIZED_MESSAGE = (
+    "Auth token validation failed. Please provide a valid key or a valid AAD token"
+)
+
+
+def serverless_unauthorized() -> ApiError:
+    """Build the 401 of a serverless host, as recorded: `{"statusCode", "message"}`.
+
+    The service sends `x-ms-error-reason` and no `x-ms-error-code`.
+    """
+    body = {"statusCode": 401, "message": SERVERLESS_UNAUTHORIZED_MESSAGE}
+    error = ApiError(401, "401", body, {"x-ms-error-reason": "Invalid JWT."})
+    error.headers.pop("x-ms-error-code", None)
+    return error
+
+
 def not_found() -> ApiError:
     """Build the 404 for a route the endpoint does not serve."""
     return azure_error(404, "404", "Resource not found")

@@ -20,7 +20,7 @@ class ModelProfile:
     Attributes:
         name: The model / deployment name, as sent in the body's `model` field.
         provider: Reported by `GET /info` as `model_provider_name`.
-        model_type: Reported by `GET /info` as `model_type`.
+        model_type: Reported by `GET /info` as `model_type` (the service says `embedding`).
         dimensions: Length of the vectors when `dimensions` is not sent.
         supported_dimensions: Values of `dimensions` the model accepts (others: 422).
         images_per_request: Most images one `/images/embeddings` request may carry (more: 400).
@@ -57,7 +57,7 @@ def _cohere_v3(name: str) -> ModelProfile:
     return ModelProfile(
         name=name,
         provider="Cohere",
-        model_type="embeddings",
+        model_type="embedding",
         dimensions=1024,
         supported_dimensions=frozenset({1024}),
         images_per_request=1,
@@ -76,7 +76,7 @@ MODEL_PROFILES: dict[str, ModelProfile] = {
         ModelProfile(
             name="embed-v-4-0",
             provider="Cohere",
-            model_type="embeddings",
+            model_type="embedding",
             dimensions=1536,
             supported_dimensions=frozenset({256, 512, 1024, 1536}),
             images_per_request=96,

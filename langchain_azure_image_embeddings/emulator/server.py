@@ -23,9 +23,8 @@ import ssl
 import struct
 import tempfile
 import threading
-import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -50,6 +49,7 @@ from langchain_azure_image_embeddings.emulator.errors import (
     azure_error,
     method_not_allowed,
     not_found,
+    serverless_unauthorized,
     too_large,
     unauthorized,
 )
@@ -70,8 +70,14 @@ from langchain_azure_image_embeddings.emulator.imaging import (
 from langchain_azure_image_embeddings.emulator.profiles import ModelProfile, get_profile
 from langchain_azure_image_embeddings.emulator.ratelimit import RpmLimiter
 from langchain_azure_image_embeddings.emulator.responses import (
+    FOUNDRY,
+    Flavour,
+    common_headers,
+    embeddings_headers,
     embeddings_result,
+    flavour_of_path,
     model_info,
+    response_model,
     text_tokens,
 )
 from langchain_azure_image_embeddings.emulator.stats import COHERE_ROUTE, ROUTES, Stats
@@ -108,6 +114,7 @@ class _Embedded:
     body: bytes
     images: int
     texts: int
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -185,7 +192,8 @@ class _Service:
         if request.method != allowed:
             raise method_not_allowed(request.method, allowed)
         body = await self._read_body(request)
-        self._authorize(request.headers)
+        flavour = flavour_of_path(request.path)
+        self._authorize(request.headers, flavour)
         if route != COHERE_ROUTE:  # Cohere's API has no api-version
             _check_api_version(request.query.get("api-version"))
         if route == INFO_ROUTE:
@@ -200,11 +208,13 @@ class _Service:
             work = functools.partial(self._embed_cohere, body)
         else:
             work = functools.partial(
-                self._embed, route, body, request.headers.get("extra-parameters")
+                self._embed, route, body, request.headers.get("extra-parameters"), flavour
             )
         embedded = await asyncio.get_running_loop().run_in_executor(self._executor, work)
         self._stats.embedded(images=embedded.images, texts=embedded.texts)
-        return web.Response(body=embedded.body, content_type="application/json")
+        return web.Response(
+            body=embedded.body, content_type="application/json", headers=embedded.headers
+        )
 
     async def _read_body(self, request: web.Request) -> bytes:
         """Read the whole body; past the limit, keep draining (up to a bound) and answer 413."""
@@ -225,7 +235,7 @@ class _Service:
             )
         return b"".join(chunks)
 
-    def _authorize(self, headers: CIMultiDictProxy[str]) -> None:
+    def _authorize(self, headers: CIMultiDictProxy[str], flavour: Flavour) -> None:
         api_key = headers.get("api-key")
         if api_key is not None:
             accepted = hmac.compare_digest(_header_bytes(api_key), self._key)
@@ -236,7 +246,7 @@ class _Service:
                 hmac.compare_digest(presented, bearer) for bearer in self._bearers
             )
         if not accepted:
-            raise unauthorized()
+            raise unauthorized() if flavour == FOUNDRY else serverless_unauthorized()
 
     async def _inject(self, request: web.Request, fault: Fault) -> web.StreamResponse:
         self._stats.fault(fault.kind)
@@ -250,20 +260,31 @@ class _Service:
             raise fault_error(fault, self._settings.retry_after)
         raise asyncio.CancelledError  # No answer: the connection is gone.
 
-    def _embed(self, route: str, body: bytes, extra_parameters: str | None) -> _Embedded:
+    def _embed(
+        self, route: str, body: bytes, extra_parameters: str | None, flavour: Flavour
+    ) -> _Embedded:
         """Validate and embed (runs in the thread pool)."""
         if route == IMAGES_ROUTE:
             options, vectors, tokens = self._embed_images(body, extra_parameters)
-            images, texts = len(vectors), 0
+            images, texts, chars = len(vectors), 0, None
         else:
-            options, vectors, tokens = self._embed_texts(body, extra_parameters)
+            options, vectors, tokens, chars = self._embed_texts(body, extra_parameters)
             images, texts = 0, len(vectors)
+        counted_images = images if route == IMAGES_ROUTE else None
         result = embeddings_result(
             [encode_embedding(vector, options.encoding_format) for vector in vectors],
-            model=self._settings.profile.name,
+            model=response_model(self._settings.profile, flavour, images=route == IMAGES_ROUTE),
             prompt_tokens=tokens,
+            images=counted_images,
         )
-        return _Embedded(body=_dump_json(result), images=images, texts=texts)
+        headers = embeddings_headers(
+            flavour,
+            prompt_tokens=tokens,
+            images=counted_images,
+            chars=chars,
+            model_sent=options.model is not None,
+        )
+        return _Embedded(body=_dump_json(result), images=images, texts=texts, headers=headers)
 
     def _embed_cohere(self, body: bytes) -> _Embedded:
         """Answer Cohere's `/v2/embed` (runs in the thread pool)."""
@@ -288,7 +309,7 @@ class _Service:
 
     def _embed_texts(
         self, body: bytes, extra_parameters: str | None
-    ) -> tuple[Options, list[list[float]], int]:
+    ) -> tuple[Options, list[list[float]], int, int]:
         request = parse_text_request(body, extra_parameters, self._policy)
         options = request.options
         vectors = [
@@ -300,7 +321,8 @@ class _Service:
             )
             for text in request.texts
         ]
-        return options, vectors, sum(text_tokens(text) for text in request.texts)
+        tokens = sum(text_tokens(text) for text in request.texts)
+        return options, vectors, tokens, sum(len(text) for text in request.texts)
 
     def _embed_image(self, index: int, item: ImageItem, options: Options) -> list[float]:
         decoded: DecodedImage | None = None
@@ -319,8 +341,8 @@ class _Service:
         )
 
     def _finish(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
-        response.headers["apim-request-id"] = str(uuid.uuid4())
-        response.headers["x-request-id"] = str(uuid.uuid4())
+        flavour = flavour_of_path(request.path)
+        response.headers.update(common_headers(flavour, self._settings.profile))
         client_request_id = request.headers.get("x-ms-client-request-id")
         if client_request_id is not None:
             response.headers["x-ms-client-request-id"] = client_request_id

@@ -51,6 +51,7 @@ class Options:
     dimensions: int | None
     encoding_format: str
     input_type: str | None
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,8 +223,12 @@ def _options(payload: dict[str, Any], policy: Policy) -> Options:
         policy.reject_input_type or input_type not in profile.input_types
     ):
         raise parameter_not_supported("input_type", input_type)
+    model = payload.get("model")
     return Options(
-        dimensions=dimensions, encoding_format=encoding_format or "float", input_type=input_type
+        dimensions=dimensions,
+        encoding_format=encoding_format or "float",
+        input_type=input_type,
+        model=model if isinstance(model, str) else None,
     )
 
 

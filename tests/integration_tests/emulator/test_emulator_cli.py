@@ -114,7 +114,7 @@ def test_cli_tls_and_fault_flags_and_sigint(cli):
     with EmbeddingsClient(
         endpoint, AzureKeyCredential("k"), api_version=API_VERSION, connection_verify=ca_path
     ) as client:
-        assert client.get_model_info().model_name == "Cohere-embed-v3-english"  # /info: no faults
+        assert client.get_model_info().model_name == "Cohere Embed v3 - English"  # no faults
         with pytest.raises(HttpResponseError) as caught:
             client.embed(input=["over TLS"])
     assert caught.value.status_code == 429

@@ -46,9 +46,15 @@ def test_embedding_answers_validate_against_the_spec(v4_emu, encoding_format, pr
         assert [item["index"] for item in body["data"]] == [0, 1]
         assert body["usage"]["completion_tokens"] == 0
         assert body["usage"]["prompt_tokens"] == body["usage"]["total_tokens"]
-        assert body["model"] == V4
-        assert reply.headers["apim-request-id"]
-        assert reply.headers["x-request-id"]
+        if prefix == "/models":  # a Foundry resource: the deployment, APIM's request ids
+            assert body["model"] == V4
+            assert reply.headers["apim-request-id"]
+            assert reply.headers["x-request-id"]
+        else:  # a serverless endpoint: the served model, as recorded
+            assert body["model"] == "embed-v4.0"
+            assert reply.headers["x-request-id"]
+            assert reply.headers["azureml-model-session"].startswith("dep-")
+            assert reply.headers["prompt_token_len"] == str(body["usage"]["prompt_tokens"])
 
 
 def test_info_answer_validates_against_the_spec(emu):
@@ -58,9 +64,11 @@ def test_info_answer_validates_against_the_spec(emu):
         spec_validator("ModelInfo").validate(reply.json())
     reply = send(emu, "/info", method="GET", query=f"api-version=2025-04-01&model={V3}")
     assert reply.json() == {
-        "model_name": V3,
-        "model_type": "embeddings",
+        "model_name": "Cohere Embed v3 - English",
+        "model_type": "embedding",
         "model_provider_name": "Cohere",
+        "served_model_name": "Cohere Embed v3 - English",
+        "served_model_type": "embedding",
     }
 
 

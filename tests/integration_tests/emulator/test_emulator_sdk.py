@@ -73,8 +73,8 @@ def test_sync_image_client_with_key(emu: FoundryEmulator):
     assert only.usage.prompt_tokens == only.usage.total_tokens == 1000
     assert pair.usage.prompt_tokens == 1002
     assert only.as_dict()["object"] == "list"
-    assert info.model_name == V3
-    assert info.model_type == "embeddings"
+    assert info.model_name == "Cohere Embed v3 - English"  # the service's display name
+    assert info.model_type == "embedding"
     assert info.model_provider_name == "Cohere"
     received = emu.received_images
     assert [r["sniffed_format"] for r in received] == ["png", "jpeg", "png", "png"]
@@ -107,7 +107,7 @@ def test_sync_dimensions_and_text_client(v4_emu: FoundryEmulator):
         "two words", model=V4, input_type="query", dimensions=512
     )
     assert answer.usage.prompt_tokens == 5
-    assert info.model_name == V4
+    assert info.model_name == "Cohere Embed v4"
     assert v4_emu.stats()["texts"] == 2
 
 
@@ -135,7 +135,7 @@ async def test_async_clients_with_key(emu: FoundryEmulator):
         png, model=V3, input_type="query", text="red"
     )
     assert extras.data[0].embedding == only.data[0].embedding
-    assert info.model_name == V3
+    assert info.model_name == "Cohere Embed v3 - English"
     assert answer.data[0].embedding == expected_text_vector(
         "hello", model=V3, input_type="document"
     )
@@ -207,7 +207,7 @@ async def test_token_credential_over_https_async(tls_emu: FoundryEmulator):
         )
         info = await client.get_model_info()
     assert result.data[0].embedding == expected_image_vector(png, model=V3, input_type="document")
-    assert info.model_name == V3
+    assert info.model_name == "Cohere Embed v3 - English"
     assert credential.scopes == [(SCOPE,)]
 
 

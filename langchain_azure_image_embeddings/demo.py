@@ -4,8 +4,14 @@
 
 * with ``AZURE_INFERENCE_ENDPOINT`` (and ``AZURE_INFERENCE_CREDENTIAL``, or an
   Entra ID login) set, it runs against that Azure deployment
-  (``AZURE_INFERENCE_MODEL``, default ``Cohere-embed-v3-english``);
-* otherwise it starts the bundled emulator on 127.0.0.1 and runs against it.
+  (``AZURE_INFERENCE_MODEL``, default ``Cohere-embed-v3-english``), through the
+  protocol the endpoint's shape names: a deployment's Target URI
+  (``https://<resource>.services.ai.azure.com/providers/cohere``, or a
+  serverless ``https://<name>.<region>.models.ai.azure.com``) is Cohere's v2
+  embed API, an endpoint ending in ``/models`` the retired model-inference API;
+* otherwise it starts the bundled emulator on 127.0.0.1 and runs against its
+  Cohere route (``emulator.cohere_endpoint``), then prints the requests the
+  emulator served, by route.
 
 It indexes the photos (public-domain and CC0 photographs shipped inside the
 scikit-image wheel when it is installed, else generated scenes) into an
@@ -21,7 +27,7 @@ import contextlib
 import io
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +35,7 @@ from langchain_core.documents import Document
 from langchain_core.vectorstores import InMemoryVectorStore
 from PIL import Image, ImageDraw
 
+from langchain_azure_image_embeddings._protocols import resolve_endpoint
 from langchain_azure_image_embeddings.contact_sheet import SheetRow, render_contact_sheet
 from langchain_azure_image_embeddings.embeddings import AzureAIImageEmbeddings
 from langchain_azure_image_embeddings.indexing import add_image_folder
@@ -114,18 +121,45 @@ def _query_copy(path: Path) -> Image.Image:
     return Image.open(io.BytesIO(buffer.getvalue()))
 
 
+_ROUTES = {
+    "cohere": "Cohere's v2 embed API",
+    "model-inference": "the Azure AI Model Inference API, retired by Azure on 2026-08-26",
+}
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where the demo sends its requests."""
+
+    endpoint: str
+    key: str | None
+    where: str
+    served: Callable[[], dict[str, int]] | None = None
+    """The emulator's request counts by route (``None`` against Azure)."""
+
+
+def _route(endpoint: str) -> str:
+    return _ROUTES[resolve_endpoint(endpoint).api]
+
+
 @contextlib.contextmanager
-def _endpoint(model: str) -> Iterator[tuple[str, object, str]]:
+def _endpoint(model: str) -> Iterator[_Target]:
     endpoint = os.environ.get("AZURE_INFERENCE_ENDPOINT") or os.environ.get(
         "AZURE_AI_INFERENCE_ENDPOINT"
     )
     if endpoint:
-        yield endpoint, None, f"Azure endpoint {endpoint}"
+        yield _Target(endpoint, None, f"{endpoint} ({_route(endpoint)})")
         return
     from langchain_azure_image_embeddings.emulator import FoundryEmulator
 
     with FoundryEmulator(model=model, key="demo-key") as emulator:
-        yield emulator.endpoint, emulator.key, f"the local emulator at {emulator.endpoint}"
+        endpoint = emulator.cohere_endpoint
+        yield _Target(
+            endpoint,
+            emulator.key,
+            f"the local emulator's Cohere route {endpoint} ({_route(endpoint)})",
+            served=lambda: dict(emulator.stats()["requests"]),
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,15 +179,16 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.out / "images"
     photos = demo_photos(folder)
     captions = {photo.file: photo.caption for photo in photos}
-    with _endpoint(model) as (endpoint, key, where):
+    with _endpoint(model) as target:
+        where = target.where
         print(f"Embedding {len(photos)} photos with {model} on {where}")
         settings: dict[str, object] = {
-            "endpoint": endpoint,
+            "endpoint": target.endpoint,
             "model": model,
             "image_roots": [folder],
         }
-        if key is not None:
-            settings["credential"] = key
+        if target.key is not None:
+            settings["credential"] = target.key
         with AzureAIImageEmbeddings.model_validate(settings) as embeddings:
             store = InMemoryVectorStore(embedding=embeddings)
             ids = add_image_folder(store, folder, captions=captions)
@@ -165,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
             ]
             rows.append(_search_by_text(store, folder, TEXT_QUERY, args.top))
             print(f"Tokens reported by the service: {embeddings.usage.total_tokens}")
+        if target.served is not None:
+            counts = ", ".join(f"{route} {n}" for route, n in target.served().items() if n)
+            print(f"Requests the emulator served, by route: {counts}")
     sheet = render_contact_sheet(rows, args.out / "contact_sheet.png", title=f"{model} via {where}")
     print(f"Contact sheet: {sheet}")
     for photo in photos:
@@ -184,7 +222,7 @@ def _search_by_image(
 
 def _search_by_text(store: InMemoryVectorStore, folder: Path, text: str, top: int) -> SheetRow:
     hits = store.similarity_search_with_score(text, k=top)
-    print(f"\nSearch by text {text!r} (through the text route):")
+    print(f"\nSearch by text {text!r} (embedded as text):")
     return _report(store, folder, repr(text), None, hits)
 
 

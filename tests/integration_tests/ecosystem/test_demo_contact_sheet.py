@@ -26,4 +26,10 @@ def test_the_demo_writes_a_contact_sheet_with_each_query_finding_its_original(
     for query in ("chelsea.png", "rocket.jpg", "coffee.png"):
         section = output.split(f"a half-size JPEG copy of {query}", 1)[1]
         assert section.splitlines()[1].split()[1] == query  # its original comes first
-    assert "through the text route" in output
+    assert "Search by text 'a cat' (embedded as text)" in output
+    first_line = output.splitlines()[0]
+    assert "the local emulator's Cohere route http://127.0.0.1:" in first_line
+    assert first_line.endswith("/providers/cohere (Cohere's v2 embed API)")
+    served = output.split("Requests the emulator served, by route: ", 1)[1].splitlines()[0]
+    # Only Cohere's route: 8 photos (Cohere v3: one image per request), 3 query images, 1 text.
+    assert served == "/v2/embed 12"

@@ -7,7 +7,10 @@ The pipeline, in order:
 2. The real format is sniffed from the bytes (never from a file name or a
    declared MIME type) and must be in ``allowed_formats``; only that one
    Pillow decoder may parse the bytes (``Image.open(fp, formats=[...])``).
-3. The pixel count is read from the format's header by this module and
+3. The file's structure is walked (:mod:`.image_structure`): a JPEG with more
+   scans or markers, a PNG with more chunks, a GIF with more blocks or a
+   WebP with more chunks than real encoders write is refused (each costs
+   decoding time of its own). The pixel count is read from the header and
    checked against ``max_decode_pixels`` before Pillow parses anything, and
    again from Pillow's header parse before any pixel is decoded
    (decompression bombs; Pillow's own ``DecompressionBombError`` is caught
@@ -16,7 +19,10 @@ The pipeline, in order:
    decoded).
 4. Only the first frame of an animation is used.
 5. A JPEG larger than the pixel budget is decoded at a reduced scale (DCT
-   scaling, ``draft``), which is what makes a 12 MP photo cheap.
+   scaling, ``draft``), which is what makes a 12 MP photo cheap. The memory
+   the decode takes (the decoded pixels at that scale, a progressive JPEG's
+   full-size coefficient buffer, WebP's canvases) is estimated and checked
+   against ``max_decode_bytes`` before decoding.
 6. The image is decoded in full (a truncated file fails here), the EXIF
    orientation is applied, the colour mode is normalised (CMYK to RGB, 16-bit
    to 8-bit, palette to RGB or RGBA), and the image is resized to the pixel
@@ -38,7 +44,6 @@ import base64
 import hashlib
 import io
 import math
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -49,6 +54,11 @@ from langchain_azure_image_embeddings.image_sources import (
     ImagePolicy,
     ImageSource,
     read_image_source,
+)
+from langchain_azure_image_embeddings.image_structure import (
+    Structure,
+    coefficient_bytes,
+    inspect_structure,
 )
 
 __all__ = ["ImageLimits", "PreparedImage", "prepare_image", "sniff_image_format"]
@@ -65,8 +75,29 @@ _GRAPHIC_MODES = frozenset({"1", "P", "PA"})
 _SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
 _ORIENTATION_TAG = 0x0112
 _SWAPPING_ORIENTATIONS = frozenset({5, 6, 7, 8})
-_JPEG_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-_JPEG_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xDA)})
+# Bytes per pixel at full size while an image of each mode is prepared: Pillow's decoded
+# image (RGB is stored in 32 bits) plus the full-size copy _normalise_mode makes before
+# resizing (palette to RGB or RGBA, 16-bit to 8-bit, CMYK to RGB ...).
+_PREPARATION_BYTES_PER_PIXEL = {
+    "1": 2,
+    "L": 1,
+    "P": 5,
+    "LA": 4,
+    "RGB": 4,
+    "RGBA": 4,
+    "I;16": 7,
+    "I;16B": 7,
+    "I;16L": 7,
+    "I;16N": 7,
+    "I": 5,
+    "F": 5,
+}
+_OTHER_MODE_BYTES_PER_PIXEL = 8  # CMYK, YCbCr, PA, La ...: 4 bytes, and a 4-byte copy
+_DECODE_BYTES_PER_BUDGET_PIXEL = 16
+_MIN_DECODE_BYTES = 64 * 2**20
+# Bytes per pixel the decoder itself keeps besides Pillow's image: libwebp's animation
+# decoder (Pillow's WebP reader) holds two RGBA canvases.
+_DECODER_BYTES_PER_PIXEL = {"WEBP": 8}
 _WHITE = (255, 255, 255)
 _MIN_JPEG_QUALITY = 40
 _SHRINK_STEP = 0.75
@@ -89,6 +120,16 @@ class ImageLimits:
             downsamples anything above 2,458,624 pixels itself.
         max_decode_pixels: Images claiming more pixels are refused before
             anything is decoded (decompression bombs).
+        max_decode_bytes: The memory decoding one image may take: Pillow's
+            decoded image (at the reduced scale for a JPEG), the decoder's
+            own buffers (a progressive JPEG keeps every DCT coefficient of
+            the full-size image, 3 to 6 bytes per pixel) and, for WebP, the
+            decoder's canvases. An image that would take more is refused
+            before decoding. ``None`` (the default): 16 bytes per pixel of
+            ``max_pixels`` and at least 64 MiB, so 64 MiB at the default
+            budget: a 16 MP RGB or RGBA PNG, a 64 MP greyscale PNG, a 13 MP
+            GIF, a 21 MP progressive 4:2:0 JPEG, any baseline JPEG within
+            ``max_decode_pixels`` (decoded at a reduced scale).
         allowed_formats: The formats that may be decoded, a subset of PNG,
             JPEG, WEBP and GIF (Pillow format names).
         jpeg_quality: The JPEG quality tried first when re-encoding.
@@ -97,6 +138,7 @@ class ImageLimits:
     max_image_bytes: int = 5 * 1024 * 1024 - 64 * 1024
     max_pixels: int = 3_145_728
     max_decode_pixels: int = 64_000_000
+    max_decode_bytes: int | None = None
     allowed_formats: frozenset[str] = frozenset({"PNG", "JPEG", "WEBP", "GIF"})
     jpeg_quality: int = 90
 
@@ -111,8 +153,17 @@ class ImageLimits:
         for name in ("max_image_bytes", "max_pixels", "max_decode_pixels"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if self.max_decode_bytes is not None and self.max_decode_bytes <= 0:
+            raise ValueError("max_decode_bytes must be positive")
         if not 1 <= self.jpeg_quality <= 100:
             raise ValueError("jpeg_quality must be between 1 and 100")
+
+    @property
+    def decode_memory_budget(self) -> int:
+        """``max_decode_bytes``, or the default derived from ``max_pixels``."""
+        if self.max_decode_bytes is not None:
+            return self.max_decode_bytes
+        return max(_DECODE_BYTES_PER_BUDGET_PIXEL * self.max_pixels, _MIN_DECODE_BYTES)
 
 
 @dataclass(frozen=True)
@@ -240,7 +291,8 @@ def _prepare_bytes(data: bytes, limits: ImageLimits) -> PreparedImage:
     if not data:
         raise ImageInputError("empty: 0 bytes of image data")
     image_format = _allowed_format(data, limits)
-    image = _open_within_decode_limit(data, image_format, limits)
+    structure = inspect_structure(image_format, data)
+    image = _open_within_decode_limit(data, image_format, structure, limits)
     full_size = image.size
     animated = bool(getattr(image, "is_animated", False))
     target = _fit(full_size, limits.max_pixels)
@@ -249,6 +301,7 @@ def _prepare_bytes(data: bytes, limits: ImageLimits) -> PreparedImage:
         # the size sent (no resampling).
         image.draft("RGB", _dct_scaled_size(full_size, limits.max_pixels) or target)
         target = _fit(image.size, limits.max_pixels)
+    _check_decode_memory(image, image_format, structure, limits)
     image.load()
     orientation = _orientation(image)
     as_given = not animated and orientation in (None, 1) and target == full_size
@@ -258,11 +311,16 @@ def _prepare_bytes(data: bytes, limits: ImageLimits) -> PreparedImage:
     return _reencode(image, target, orientation, limits, graphic=graphic)
 
 
-def _open_within_decode_limit(data: bytes, image_format: str, limits: ImageLimits) -> Image.Image:
-    """Open with the one allowed decoder, checking the pixel count before and after parsing."""
-    header_size = _header_size(image_format, data)
-    if header_size is not None:
-        _check_decode_pixels(header_size, limits)
+def _open_within_decode_limit(
+    data: bytes, image_format: str, structure: Structure, limits: ImageLimits
+) -> Image.Image:
+    """Open with the one allowed decoder, checking the pixel count before and after parsing.
+
+    ``structure`` (the file's walk, which already refused too many scans,
+    chunks or blocks) gives the size claimed before Pillow parses anything.
+    """
+    if structure.size is not None:
+        _check_decode_pixels(structure.size, limits)
     image = Image.open(io.BytesIO(data), formats=[image_format])
     _check_decode_pixels(image.size, limits)
     return image
@@ -310,60 +368,6 @@ _KIND_PHRASES = {
 }
 
 
-def _header_size(image_format: str, data: bytes) -> tuple[int, int] | None:
-    """The dimensions a file's header claims, read without Pillow (``None`` if not found)."""
-    try:
-        if image_format == "PNG" and data[12:16] == b"IHDR":
-            width, height = struct.unpack(">II", data[16:24])
-            return width, height
-        if image_format == "GIF":
-            width, height = struct.unpack("<HH", data[6:10])
-            return width, height
-        if image_format == "WEBP":
-            return _webp_size(data)
-        if image_format == "JPEG":
-            return _jpeg_size(data)
-    except struct.error:
-        return None
-    return None
-
-
-def _webp_size(data: bytes) -> tuple[int, int] | None:
-    chunk = data[12:16]
-    if chunk == b"VP8X":
-        width = int.from_bytes(data[24:27], "little") + 1
-        height = int.from_bytes(data[27:30], "little") + 1
-        return width, height
-    if chunk == b"VP8L":
-        bits = int.from_bytes(data[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    if chunk == b"VP8 ":
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    return None
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """Walk the JPEG markers up to the first start-of-frame."""
-    offset = 2
-    while offset + 4 <= len(data):
-        if data[offset] != 0xFF:
-            return None
-        marker = data[offset + 1]
-        if marker == 0xFF:  # fill byte
-            offset += 1
-            continue
-        if marker in _JPEG_STANDALONE_MARKERS:
-            offset += 2
-            continue
-        if marker in _JPEG_SOF_MARKERS:
-            height, width = struct.unpack(">HH", data[offset + 5 : offset + 9])
-            return width, height
-        (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
-        offset += 2 + length
-    return None
-
-
 def _check_decode_pixels(size: tuple[int, int], limits: ImageLimits) -> None:
     width, height = size
     if width <= 0 or height <= 0:
@@ -376,6 +380,31 @@ def _check_decode_pixels(size: tuple[int, int], limits: ImageLimits) -> None:
             f"the image claims {width:,} x {height:,} = {width * height:,} pixels, more than the "
             f"{limit:,} that may be decoded (max_decode_pixels); refused as a possible "
             "decompression bomb"
+        )
+
+
+def _check_decode_memory(
+    image: Image.Image, image_format: str, structure: Structure, limits: ImageLimits
+) -> None:
+    """Refuse, before decoding, an image whose decoding would take more than the memory budget.
+
+    ``image`` is opened but not loaded: its size is the size it decodes to
+    (after ``draft`` for a JPEG) and its mode says how many bytes Pillow
+    keeps per pixel, and what converting it before resizing adds.
+    """
+    width, height = image.size
+    per_pixel = _PREPARATION_BYTES_PER_PIXEL.get(image.mode, _OTHER_MODE_BYTES_PER_PIXEL)
+    per_pixel += _DECODER_BYTES_PER_PIXEL.get(image_format, 0)
+    needed = width * height * per_pixel + coefficient_bytes(structure)
+    budget = limits.decode_memory_budget
+    if needed > budget:
+        kind = "progressive JPEG" if structure.progressive else f"{image_format} image"
+        width, height = structure.size or image.size
+        raise ImageInputError(
+            f"decoding this {width:,} x {height:,} {kind} would take about {needed / 2**20:,.0f} "
+            f"MiB, more than the {budget / 2**20:,.0f} MiB allowed; refused before decoding. Send "
+            "a smaller image, or a baseline (non-progressive) JPEG (the budget is 16 bytes per "
+            "pixel of max_image_pixels, at least 64 MiB: ImageLimits.max_decode_bytes)"
         )
 
 
@@ -486,7 +515,9 @@ def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     factor = size[0] / image.size[0]
     if factor >= 0.5:
         return image.resize(size, Image.Resampling.HAMMING)
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # Box-reduce by a whole factor first, then Lanczos over less than 2x: half the CPU of
+    # a Lanczos over the full image for a large PNG, and the same look to the model.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=1.0)
 
 
 def _encode(

@@ -17,7 +17,7 @@ PACKAGE := langchain_azure_image_embeddings
 # Tests may talk to loopback only (the emulator, test servers); anything else is refused.
 PYTEST_NET := --allow-hosts=127.0.0.1,::1,localhost
 
-.PHONY: help setup demo test lint format typecheck unit integration docs docs-serve bench cassettes build clean
+.PHONY: help setup sdk-tests-source demo test lint format typecheck unit integration docs docs-serve bench cassettes build clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,7 +35,18 @@ setup: .venv/.synced ## Install the package and every development dependency (lo
 demo: setup ## The main job: embed photos into a vector store, search by image and by text
 	$(RUN) $(PACKAGE).demo
 
-test: setup lint typecheck ## Everything: lint, types, all tests, the docs site
+# azure-ai-inference's own tests (in its sdist) run live against the emulator as part of `make test`
+# (tests/integration_tests/emulator/test_sdk_own_tests.py); downloaded once, before pytest, since
+# tests may reach only the loopback.
+SDK_SDIST := .tools/sdist/azure_ai_inference-1.0.0b9.tar.gz
+
+$(SDK_SDIST): | $(UV)
+	.tools/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+		--no-binary :all: azure-ai-inference==1.0.0b9 -d .tools/sdist
+
+sdk-tests-source: $(SDK_SDIST) ## Download azure-ai-inference's sdist (its own tests run against the emulator)
+
+test: setup lint typecheck sdk-tests-source ## Everything: lint, types, all tests, the docs site
 	$(RUN) pytest $(PYTEST_NET) -p no:cacheprovider tests
 	$(RUN) mkdocs build --strict --quiet --site-dir .site-check
 
@@ -53,7 +64,7 @@ typecheck: setup ## mypy --strict on the package
 unit: setup ## Unit tests only
 	$(RUN) pytest $(PYTEST_NET) tests/unit_tests
 
-integration: setup ## Integration tests only (against the emulator on 127.0.0.1)
+integration: setup sdk-tests-source ## Integration tests only (against the emulator on 127.0.0.1)
 	$(RUN) pytest $(PYTEST_NET) tests/integration_tests
 
 docs: setup ## Build the docs site into site/

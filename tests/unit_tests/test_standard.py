@@ -33,3 +33,33 @@ class TestAzureAIImageEmbeddingsStandard(EmbeddingsUnitTests):
                 "credential": "key-from-env",
             },
         )
+
+
+class TestAzureAIImageEmbeddingsCohereStandard(EmbeddingsUnitTests):
+    """The same suite with the endpoint of Cohere's route (a Target URI, embed-v-4-0)."""
+
+    @property
+    def embeddings_class(self) -> type[AzureAIImageEmbeddings]:
+        return AzureAIImageEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict:
+        return {
+            "endpoint": "https://example-resource.services.ai.azure.com/providers/cohere",
+            "credential": "not-a-real-key",
+            "model": "embed-v-4-0",
+        }
+
+    @property
+    def init_from_env_params(self) -> tuple[dict, dict, dict]:
+        return (
+            {
+                "AZURE_INFERENCE_ENDPOINT": "https://embed-v-4-0-x.eastus2.models.ai.azure.com",
+                "AZURE_INFERENCE_CREDENTIAL": "key-from-env",
+            },
+            {"model": "embed-v-4-0"},
+            {
+                "endpoint": "https://embed-v-4-0-x.eastus2.models.ai.azure.com",
+                "credential": "key-from-env",
+            },
+        )

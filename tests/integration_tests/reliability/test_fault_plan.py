@@ -1,4 +1,8 @@
-"""1,000 mixed inputs with a quarter of the requests faulted by every fault kind."""
+"""1,000 mixed inputs with a quarter of the requests faulted by every fault kind.
+
+On both routes: the model-inference API (``/models``) and Cohere's (``/providers/cohere``),
+whose vectors for the same inputs are the same.
+"""
 
 from __future__ import annotations
 
@@ -55,33 +59,47 @@ def faulty() -> Iterator[FoundryEmulator]:
         yield emulator
 
 
-def _report(mode: str, emulator: FoundryEmulator, record: Any) -> None:
+ROUTES = {
+    "models": frozenset({"/images/embeddings", "/embeddings"}),
+    "cohere": frozenset({"/v2/embed"}),
+}
+
+
+def _embeddings(emulator: FoundryEmulator, route: str) -> Any:
+    endpoint = emulator.cohere_endpoint if route == "cohere" else emulator.endpoint
+    return make_embeddings(emulator, endpoint=endpoint, **FAST)
+
+
+def _report(mode: str, route: str, emulator: FoundryEmulator, record: Any) -> None:
     stats = emulator.stats()
     requests = sum(stats["requests"].values())
     faults = stats["faults_injected"]
     record("requests", requests)
     record("faults", sum(faults.values()))
     print(
-        f"\nfault plan ({mode}): {INPUTS} inputs, {requests} requests, "
+        f"\nfault plan ({mode}, {route}): {INPUTS} inputs, {requests} requests, "
         f"{sum(faults.values())} faulted: {dict(sorted(faults.items()))}"
     )
+    called = {name for name, count in stats["requests"].items() if count}
+    assert called == ROUTES[route]
     assert set(faults) == set(FAULT_KINDS), "every fault kind was injected"
     assert sum(faults.values()) >= 0.2 * requests
 
 
+@pytest.mark.parametrize("route", list(ROUTES))
 def test_sync_every_vector_comes_back_in_order_through_every_fault(
-    inputs, fault_free, faulty, record_property
+    inputs, fault_free, faulty, record_property, route
 ):
-    vectors = make_embeddings(faulty, **FAST).embed_documents(inputs)
+    vectors = _embeddings(faulty, route).embed_documents(inputs)
     assert vectors == fault_free
-    _report("sync", faulty, record_property)
+    _report("sync", route, faulty, record_property)
 
 
+@pytest.mark.parametrize("route", list(ROUTES))
 async def test_async_every_vector_comes_back_in_order_through_every_fault(
-    inputs, fault_free, faulty, record_property
+    inputs, fault_free, faulty, record_property, route
 ):
-    embeddings = make_embeddings(faulty, **FAST)
-    vectors = await embeddings.aembed_documents(inputs)
+    vectors = await _embeddings(faulty, route).aembed_documents(inputs)
     assert vectors == fault_free
-    _report("async", faulty, record_property)
+    _report("async", route, faulty, record_property)
     assert not [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]

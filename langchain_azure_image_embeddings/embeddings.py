@@ -83,36 +83,49 @@ Credential = (
 class AzureAIImageEmbeddings(BaseModel, Embeddings):
     """Embeddings for images, image+text pairs and text on Azure AI Foundry models.
 
-    Images and image+text pairs go to ``POST /images/embeddings``, texts to
-    ``POST /embeddings`` of the same deployment, so text queries can search
-    images (Cohere-embed-v3-english/multilingual, Cohere embed-v-4-0).
+    Texts, images and image+text pairs go to a Cohere deployment's Target URI
+    (Cohere's v2 embed API, ``POST <Target URI>/v2/embed``) and land in one
+    vector space, so text queries can search images (Cohere-embed-v3-english/
+    multilingual, Cohere embed-v-4-0 and later). The retired Azure AI Model
+    Inference API (``/models``: ``POST /images/embeddings`` and
+    ``POST /embeddings``) is spoken to an endpoint ending in ``/models``.
     ``embed_documents`` and ``embed_query`` send the ``document`` and
-    ``query`` input types; ``embed_image(uris)`` is what Chroma's
-    ``add_images`` and ``similarity_search_by_image`` call.
+    ``query`` input types (``search_document`` / ``search_query`` on Cohere's
+    route); ``embed_image(uris)`` is what Chroma's ``add_images`` and
+    ``similarity_search_by_image`` call.
 
     Setup:
-        Install the package and point it at a deployment (or at the bundled
-        emulator, ``python -m langchain_azure_image_embeddings.emulator``):
+        Install the package and point it at a deployment's Target URI, shown
+        on its page in the Foundry portal (or at the bundled emulator's
+        ``cohere endpoint``, ``python -m langchain_azure_image_embeddings.emulator``):
 
         .. code-block:: bash
 
             pip install -U langchain-azure-image-embeddings
-            export AZURE_INFERENCE_ENDPOINT="https://<resource>.services.ai.azure.com/models"
+            export AZURE_INFERENCE_ENDPOINT="https://<resource>.services.ai.azure.com/providers/cohere"
+            # serverless: https://<name>.<region>.models.ai.azure.com
             export AZURE_INFERENCE_CREDENTIAL="<key>"   # or leave unset for Entra ID
 
     Key init args — embedding params:
         model: str | None
-            Deployment name, e.g. ``"Cohere-embed-v3-english"``.
+            Deployment name, e.g. ``"Cohere-embed-v3-english"`` (required on
+            Cohere's route).
+        model_family: "auto" | "cohere-v3" | "cohere-v4"
+            Cohere v3 (one image per request) or embed v4 and later (96 per
+            request); ``"auto"`` reads it from the deployment name.
         dimensions: int | None
             Output dimensions (embed-v-4-0: 256, 512, 1024 or 1536).
         document_input_type / query_input_type: str | None
-            ``input_type`` sent for documents and queries (``None``: not sent).
+            ``input_type`` sent for documents and queries (``None``: not sent;
+            refused on Cohere's route, which requires one).
         model_kwargs: dict
-            Extra model parameters, sent with ``extra-parameters: pass-through``.
+            Extra body fields (e.g. ``truncate`` on Cohere's route).
 
     Key init args — client params:
         endpoint: str
-            Defaults to ``AZURE_INFERENCE_ENDPOINT``.
+            The deployment's Target URI; defaults to ``AZURE_INFERENCE_ENDPOINT``.
+        api: "auto" | "cohere" | "model-inference"
+            The wire protocol; ``"auto"`` chooses it from the endpoint's shape.
         credential: str | SecretStr | AzureKeyCredential | TokenCredential | None
             Defaults to ``AZURE_INFERENCE_CREDENTIAL``, else ``DefaultAzureCredential``.
         max_concurrency: int
@@ -141,7 +154,8 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             from langchain_azure_image_embeddings import AzureAIImageEmbeddings
 
             embeddings = AzureAIImageEmbeddings(
-                model="Cohere-embed-v3-english",
+                endpoint="https://<resource>.services.ai.azure.com/providers/cohere",
+                model="Cohere-embed-v3-english",  # the deployment name
                 image_roots=["./photos"],
             )
 
@@ -181,6 +195,9 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
 
             vector = await embeddings.aembed_query("a cat")
             vectors = await embeddings.aembed_image(uris=["./photos/cat.jpg"])
+
+    Moving from the retired ``/models`` endpoint: the same class, methods and
+    vectors at the Target URI; see ``docs/migration.md``.
     """
 
     model_config = ConfigDict(

@@ -17,7 +17,7 @@ PACKAGE := langchain_azure_image_embeddings
 # Tests may talk to loopback only (the emulator, test servers); anything else is refused.
 PYTEST_NET := --allow-hosts=127.0.0.1,::1,localhost
 
-.PHONY: help setup sdk-tests-source demo test lint format typecheck unit integration docs docs-serve bench cassettes build clean
+.PHONY: help setup sdk-tests-source demo test lint format typecheck typing unit integration docs docs-serve bench cassettes build clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,7 +46,7 @@ $(SDK_SDIST): | $(UV)
 
 sdk-tests-source: $(SDK_SDIST) ## Download azure-ai-inference's sdist (its own tests run against the emulator)
 
-test: setup lint typecheck sdk-tests-source ## Everything: lint, types, all tests, the docs site
+test: setup lint typecheck typing sdk-tests-source ## Everything: lint, types, all tests, the docs site
 	$(RUN) pytest $(PYTEST_NET) -p no:cacheprovider tests
 	$(RUN) mkdocs build --strict --quiet --site-dir .site-check
 
@@ -60,6 +60,10 @@ format: setup ## Format and fix what ruff can
 
 typecheck: setup ## mypy --strict on the package
 	$(RUN) mypy
+
+typing: setup ## A user's script using every public name: mypy --strict and pyright strict, no pydantic plugin
+	$(RUN) mypy --config-file tests/typing/mypy.ini tests/typing/user_script.py
+	.venv/bin/basedpyright -p tests/typing/pyrightconfig.json
 
 unit: setup ## Unit tests only
 	$(RUN) pytest $(PYTEST_NET) tests/unit_tests

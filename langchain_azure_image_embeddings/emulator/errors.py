@@ -11,6 +11,7 @@ Cohere's `/v2/embed` route answers every error with Cohere's body `{"id", "messa
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from collections.abc import Mapping
@@ -28,7 +29,11 @@ class ApiError(Exception):
         code: The error code (also sent as `x-ms-error-code`).
         body: The JSON body.
         headers: Extra response headers (e.g. `Retry-After`).
+        encoded: The exact bytes to send as the body, when the service's spacing matters;
+            None to send `body` as JSON.
     """
+
+    encoded: bytes | None = None
 
     def __init__(
         self, status: int, code: str, body: dict[str, Any], headers: Mapping[str, str] | None = None
@@ -89,6 +94,8 @@ def serverless_unauthorized() -> ApiError:
     body = {"statusCode": 401, "message": SERVERLESS_UNAUTHORIZED_MESSAGE}
     error = ApiError(401, "401", body, {"x-ms-error-reason": "Invalid JWT."})
     error.headers.pop("x-ms-error-code", None)
+    # The gateway writes `{ "statusCode": 401, "message": "..." }` (113 bytes, recorded).
+    error.encoded = b"{ " + json.dumps(body).encode()[1:-1] + b" }"
     return error
 
 

@@ -138,10 +138,18 @@ def model_info(profile: ModelProfile) -> dict[str, Any]:
     }
 
 
-def common_headers(flavour: Flavour, profile: ModelProfile) -> dict[str, str]:
-    """Headers every answer of a host carries (request ids, and the session on serverless)."""
+def common_headers(
+    flavour: Flavour, profile: ModelProfile, reached_model: bool = True
+) -> dict[str, str]:
+    """Return the headers every answer of a host carries.
+
+    Foundry: APIM's request ids. Serverless: the request context and, once the request reached
+    the model (not a 401, which the gateway sends), the model session and a request id.
+    """
     if flavour == FOUNDRY:
         return {"apim-request-id": str(uuid.uuid4()), "x-request-id": str(uuid.uuid4())}
+    if not reached_model:
+        return {"Request-Context": _REQUEST_CONTEXT}
     return {
         "azureml-model-session": _session(profile),
         "Request-Context": _REQUEST_CONTEXT,

@@ -198,7 +198,8 @@ class _Service:
             _check_api_version(request.query.get("api-version"))
         if route == INFO_ROUTE:
             check_model(request.query.get("model"), self._settings.profile)
-            return web.json_response(model_info(self._settings.profile))
+            # Sent indented by 4, as recorded (Content-Length 209 for Cohere-embed-v3-english).
+            return _json_response(model_info(self._settings.profile), indent=4)
         if self._limiter is not None:
             self._limiter.check()
         fault = self._schedule.next()
@@ -212,9 +213,12 @@ class _Service:
             )
         embedded = await asyncio.get_running_loop().run_in_executor(self._executor, work)
         self._stats.embedded(images=embedded.images, texts=embedded.texts)
-        return web.Response(
+        response = web.Response(
             body=embedded.body, content_type="application/json", headers=embedded.headers
         )
+        if flavour != FOUNDRY:  # streamed, as recorded (Transfer-Encoding: chunked)
+            response.enable_chunked_encoding()
+        return response
 
     async def _read_body(self, request: web.Request) -> bytes:
         """Read the whole body; past the limit, keep draining (up to a bound) and answer 413."""
@@ -342,7 +346,9 @@ class _Service:
 
     def _finish(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
         flavour = flavour_of_path(request.path)
-        response.headers.update(common_headers(flavour, self._settings.profile))
+        # A 401 comes from the gateway, before any model session (as recorded).
+        reached_model = response.status != 401
+        response.headers.update(common_headers(flavour, self._settings.profile, reached_model))
         client_request_id = request.headers.get("x-ms-client-request-id")
         if client_request_id is not None:
             response.headers["x-ms-client-request-id"] = client_request_id
@@ -380,7 +386,30 @@ def _image_record(
 def _error_response(error: ApiError, route: str, request: web.Request) -> web.Response:
     if route == COHERE_ROUTE:
         error = as_cohere_error(error, request.headers)
-    return web.json_response(error.body, status=error.status, headers=error.headers)
+    if error.encoded is not None:
+        return web.Response(
+            body=error.encoded,
+            status=error.status,
+            headers=error.headers,
+            content_type="application/json",
+        )
+    return _json_response(error.body, status=error.status, headers=error.headers)
+
+
+def _json_response(
+    document: Any,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    indent: int | None = None,
+) -> web.Response:
+    """A JSON answer with `Content-Type: application/json`, no charset, as the service sends."""
+    return web.Response(
+        body=json.dumps(document, indent=indent).encode(),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+    )
 
 
 def _check_api_version(version: str | None) -> None:

@@ -11,12 +11,15 @@ exactly one of `texts`, `images`, `inputs`, a non-empty list of at most 96; `inp
 against the kind of input (`image` goes with `images` only; on generation 3, `images` need
 `image`); then each input: a non-empty text, a data URL (held to the per-image limit on
 generation 3), and at most `images_per_request` images in all. Decoding the images happens
-later, off the event loop, in `cohere_route`. `null` for an optional field means "not sent".
+later, off the event loop, in `cohere_route`. `null` for an optional field means "not sent". A
+lone surrogate in a text (legal as a JSON escape, not as UTF-8) is read as U+FFFD, so that the
+text can be echoed in the answer's `texts`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +40,7 @@ FIELDS = frozenset(
     | {"priority", *INPUT_KINDS}
 )
 INPUT_TYPE_MESSAGE = "invalid request: valid input_type must be provided with the provided model"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 CohereInput = str | ImageItem
 """One input: a text, or an image (`ImageItem.text` holds the text fused with it, if any)."""
@@ -206,7 +210,7 @@ def _text(value: object, where: str, index: int) -> str:
         raise _bad(
             f"invalid request: inputs contains an element that is the empty string at index {index}"
         )
-    return value
+    return _LONE_SURROGATE.sub("\ufffd", value)
 
 
 def _image(value: object, where: str, text: str | None, profile: ModelProfile) -> ImageItem:

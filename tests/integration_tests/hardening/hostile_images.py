@@ -191,3 +191,70 @@ def webp_with_frames(count: int) -> bytes:
     start, end = frames[-1]
     body = data[12:end] + data[start:end] * max(count - len(frames), 0) + data[end:]
     return b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body
+
+
+# The corpus ---------------------------------------------------------------------------------
+
+
+def _gif_of_side(side: int) -> bytes:
+    return _save(Image.new("P", (side, side), 3), "GIF")
+
+
+def _grey_png(side: int) -> bytes:
+    return _png(side, side, 0, png_chunk(b"IDAT", _flat_rows(side, side, 1)))
+
+
+def refused_files() -> dict[str, tuple[bytes, str]]:
+    """Valid files whose cost is out of bounds: name -> (bytes, a fragment of the error)."""
+    from tests.unit_tests.images.image_corpus import (
+        gif_claiming,
+        jpeg_claiming,
+        png_bomb,
+        png_claiming,
+        webp_claiming,
+    )
+
+    return {
+        "jpeg-51-scans": (progressive_jpeg(256, 51), "more than 50 scans"),
+        "jpeg-10000-empty-scans-4000px": (progressive_jpeg(4000, 10_000), "more than 50 scans"),
+        "jpeg-grey-500-scans": (progressive_jpeg(512, 500, colour=False), "more than 50 scans"),
+        "jpeg-10001-markers": (jpeg_with_markers(10_001), "more than 10,000 markers"),
+        "jpeg-10001-fill-bytes": (jpeg_with_fill_bytes(10_001), "more than 10,000 markers"),
+        "jpeg-progressive-claims-8000px": (jpeg_claiming_progressive(8000, 8000), "MiB"),
+        "jpeg-progressive-claims-5000px": (jpeg_claiming_progressive(5000, 5000), "MiB"),
+        "jpeg-claims-65000px": (jpeg_claiming(65_000, 65_000), "decompression bomb"),
+        "png-10001-private-chunks": (png_with_chunks(10_001), "more than 10,000 chunks"),
+        "png-10001-text-chunks": (png_with_chunks(10_001, b"tEXt"), "more than 10,000 chunks"),
+        "png-10001-empty-idat": (png_with_chunks(10_001, b"IDAT"), "more than 10,000 chunks"),
+        "png-100000-chunks": (png_with_chunks(100_000), "more than 10,000 chunks"),
+        "png-rgba-8000px": (flat_png(8000, 8000), "MiB"),
+        "png-rgb-5000px": (flat_png(5000, 5000, alpha=False), "MiB"),
+        "png-bomb-30000px": (png_bomb(), "decompression bomb"),
+        "png-claims-100000px": (png_claiming(100_000, 100_000), "decompression bomb"),
+        "gif-10001-comments": (gif_with_comments(10_001), "more than 10,000 extension blocks"),
+        "gif-comments-after-frame": (
+            gif_with_comments(10_001, after_first_frame=True),
+            "more than 10,000 extension blocks",
+        ),
+        "gif-20000-sub-blocks": (gif_with_sub_blocks(20_000), "more than 10,000 extension"),
+        "gif-8000px": (_gif_of_side(8000), "MiB"),
+        "gif-claims-60000px": (gif_claiming(60_000, 60_000), "decompression bomb"),
+        "webp-10001-frames": (webp_with_frames(10_001), "more than 10,000 chunks"),
+        "webp-claims-16000px": (webp_claiming(16_000, 16_000), "decompression bomb"),
+    }
+
+
+def within_limit_files() -> dict[str, bytes]:
+    """The costliest files the limits let through, one per kind of cost."""
+    return {
+        "jpeg-progressive-50-scans-4000px": progressive_jpeg(4000, 50),
+        "jpeg-progressive-grey-50-scans-5700px": progressive_jpeg(5700, 50, colour=False),
+        "jpeg-9999-markers": jpeg_with_markers(9_990),
+        "png-9990-chunks": png_with_chunks(9_990),
+        "png-rgba-4096px": flat_png(4096, 4096),
+        "png-grey-8000px": _grey_png(8000),
+        "gif-4990-comments": gif_with_comments(4_990),
+        "gif-100000-frames": gif_with_frames(100_000),
+        "gif-3660px": _gif_of_side(3660),
+        "webp-9990-frames": webp_with_frames(9_990),
+    }

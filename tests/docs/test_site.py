@@ -13,7 +13,12 @@ from langchain_azure_image_embeddings import indexing
 from tests.docs.examples import REPO
 
 DOCS = REPO / "docs"
-EMULATOR_NAMES = ("FoundryEmulator", "expected_image_vector", "expected_text_vector")
+EMULATOR_NAMES = (
+    "FoundryEmulator",
+    "expected_image_vector",
+    "expected_text_vector",
+    "expected_cohere_vector",
+)
 
 
 def _documented() -> set[str]:

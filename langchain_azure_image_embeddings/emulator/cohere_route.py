@@ -130,7 +130,8 @@ def as_cohere_error(error: ApiError, headers: Mapping[str, str]) -> ApiError:
         message = RATE_LIMIT_MESSAGE
     else:
         nested = error.body.get("error")
-        message = str(nested.get("message") if isinstance(nested, dict) else error.body["message"])
+        source = nested if isinstance(nested, dict) else error.body
+        message = str(source.get("message") or f"request failed with status {error.status}")
     kept = {name: value for name, value in error.headers.items() if name != "x-ms-error-code"}
     return cohere_error(error.status, message, headers=kept)
 

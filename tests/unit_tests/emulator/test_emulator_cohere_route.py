@@ -165,6 +165,8 @@ def test_as_cohere_error_keeps_status_and_headers():
     assert (unavailable.status, unavailable.body["message"]) == (503, "busy")
     flat = as_cohere_error(parameter_not_supported("input_type", "x"), {})
     assert flat.body["message"] == "One of the parameters contain invalid values."
+    bare = as_cohere_error(ApiError(502, "502", {}), {})
+    assert bare.body["message"] == "request failed with status 502"
     already = ApiError(400, "400", {"id": "1", "message": "m"})
     assert as_cohere_error(already, {}) is already
 

@@ -354,7 +354,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             endpoint=self.endpoint,
             model_kwargs=self.model_kwargs,
             client_kwargs=self.client_kwargs,
-            image_roots=self.image_roots,
+            image_roots=None if self.image_roots is None else [Path(r) for r in self.image_roots],
             texts={
                 "model": self.model,
                 "document_input_type": self.document_input_type,

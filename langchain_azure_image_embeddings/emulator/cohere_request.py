@@ -85,10 +85,11 @@ def parse_cohere_request(body: bytes, profile: ModelProfile) -> CohereRequest:
         raise _bad(INPUT_TYPE_MESSAGE)
     embedding_types = _embedding_types(payload.get("embedding_types"))
     _check_integer(payload, "max_tokens", 1, None)
-    _check_integer(payload, "priority", 0, MAX_PRIORITY)
     truncate = payload.get("truncate")
     if truncate is not None and truncate not in TRUNCATE_MODES:
         raise _bad(f"invalid request: truncate must be one of {', '.join(TRUNCATE_MODES)}")
+    _check_integer(payload, "priority", 0, MAX_PRIORITY)
+    output_dimension = _output_dimension(payload.get("output_dimension"), profile)
     kind, items = _input_list(payload)
     if input_type == "image" and kind != "images":
         raise _bad(INPUT_TYPE_MESSAGE)
@@ -105,7 +106,7 @@ def parse_cohere_request(body: bytes, profile: ModelProfile) -> CohereRequest:
         kind=kind,
         input_type=input_type,
         embedding_types=embedding_types,
-        output_dimension=_output_dimension(payload.get("output_dimension"), profile),
+        output_dimension=output_dimension,
         inputs=inputs,
     )
 

@@ -226,6 +226,12 @@ REFUSED = {
         400,
         "invalid request: output_dimension is not supported by Cohere-embed-v3-english",
     ),
+    "output_dimension is checked before the inputs": (
+        body(output_dimension=1024),
+        V3,
+        400,
+        "invalid request: output_dimension is not supported by Cohere-embed-v3-english",
+    ),
     "output_dimension 768 on v4": (
         body(model=V4.name, texts=["a"], output_dimension=768),
         V4,

@@ -8,8 +8,10 @@ The convention, for anyone writing docs (docs/*.md and README.md):
 * Top-level ``await`` is allowed (as in a notebook): such a block runs in its own event loop.
 * The world an example sees:
     - ``AZURE_INFERENCE_ENDPOINT`` and ``AZURE_INFERENCE_CREDENTIAL`` point at a fresh emulator
-      serving ``Cohere-embed-v3-english`` (so ``AzureAIImageEmbeddings(model=
-      "Cohere-embed-v3-english")`` works with no other argument);
+      serving ``Cohere-embed-v3-english``, on its Cohere route (the Target URI form,
+      ``.../providers/cohere``: what users set now), so ``AzureAIImageEmbeddings(model=
+      "Cohere-embed-v3-english")`` works with no other argument; the same emulator serves
+      ``/models`` at that URL with ``/providers/cohere`` replaced by ``/models``;
     - the working directory is an empty temporary folder except for ``photos/cat.jpg``,
       ``photos/coffee.jpg``, ``photos/rocket.jpg`` (photographs, from scikit-image) and
       ``photos/dog.png`` (a drawing);
@@ -75,7 +77,7 @@ def example_world(
     monkeypatch.setenv("ANONYMIZED_TELEMETRY", "False")
     monkeypatch.setenv("RAY_USAGE_STATS_ENABLED", "0")
     with FoundryEmulator(model=MODEL, key=KEY) as emulator:
-        monkeypatch.setenv("AZURE_INFERENCE_ENDPOINT", emulator.endpoint)
+        monkeypatch.setenv("AZURE_INFERENCE_ENDPOINT", emulator.cohere_endpoint)
         monkeypatch.setenv("AZURE_INFERENCE_CREDENTIAL", emulator.key)
         yield emulator
 

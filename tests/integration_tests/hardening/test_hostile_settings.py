@@ -18,7 +18,7 @@ import pytest
 from azure.core.credentials import AzureKeyCredential
 from pydantic import SecretStr
 
-from langchain_azure_image_embeddings import ImageInput, ImageInputError
+from langchain_azure_image_embeddings import AzureAIImageEmbeddings, ImageInput, ImageInputError
 from langchain_azure_image_embeddings.emulator import FoundryEmulator
 
 from ...conftest import jpeg_bytes, make_embeddings
@@ -235,3 +235,23 @@ async def test_ten_thousand_bad_inputs_give_a_bounded_message_and_keep_every_fai
 
 def test_the_corpus_of_settings_and_arguments_is_large() -> None:
     assert len(_SETTING_NAMES) + len(_SINGLE_VALUES) * len(_LIST_METHODS) >= 180
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"model_kwargs": {"input": ["injected"]}},
+        {"allowed_remote_hosts": ["http://images.internal/"]},
+        {"image_roots": ""},
+        {"dimensions": -1},
+    ],
+    ids=["model-kwargs", "hosts", "roots", "dimensions"],
+)
+def test_no_validation_error_prints_the_key_given_beside_the_bad_setting(
+    broken: dict[str, Any], emulator_for_corpus: FoundryEmulator
+) -> None:
+    # The key is the last setting given: a printed input would end with it.
+    with pytest.raises(ValueError, match=".") as caught:
+        AzureAIImageEmbeddings(endpoint=emulator_for_corpus.endpoint, **broken, credential=MARK)
+
+    assert MARK not in str(caught.value) and MARK not in repr(caught.value)

@@ -27,6 +27,7 @@ WORKLOADS: dict[str, tuple[str, str, bool]] = {
     "W2": ("benchmarks.w2_cpu", "w2_cpu", True),
     "W3": ("benchmarks.w3_memory", "w3_memory", True),
     "W4": ("benchmarks.w4_text", "w4_text", True),
+    "HOSTILE": ("benchmarks.hostile_corpus", "hostile_corpus", True),
     "COHERE": ("benchmarks.cohere_route", "cohere_route", True),
     # Written by others; included when present (they write their own JSON).
     "PREP": ("benchmarks.bench_image_preparation", "image_preparation", False),

@@ -276,3 +276,6 @@ def test_cohere_service_error_is_replayed(recorded_v4):
         broken.embed_query("x")
     assert raised.value.status_code in (400, 404)
     assert "Target URI" in str(raised.value)
+    if not _LIVE_COHERE:
+        # the id of Cohere's error body (zeroed in the cassette; its headers carry none)
+        assert raised.value.request_id == "00000000-0000-0000-0000-000000000000"

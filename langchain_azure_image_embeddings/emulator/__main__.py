@@ -15,6 +15,10 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from langchain_azure_image_embeddings.emulator.connections import (
+    DEFAULT_BODY_TIMEOUT_S,
+    DEFAULT_HEADER_TIMEOUT_S,
+)
 from langchain_azure_image_embeddings.emulator.faults import (
     DEFAULT_FAULTS,
     FAULT_KINDS,
@@ -31,6 +35,13 @@ def _fault_kinds(value: str) -> tuple[str, ...]:
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return kinds
+
+
+def _positive(value: str) -> float:
+    seconds = float(value)
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return seconds
 
 
 def _rate(value: str) -> float:
@@ -74,6 +85,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--tls", action="store_true", help="serve HTTPS with a certificate generated at start"
     )
+    parser.add_argument(
+        "--header-timeout",
+        type=_positive,
+        default=DEFAULT_HEADER_TIMEOUT_S,
+        help="seconds a connection has to send a request's headers (default %(default)s)",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=_positive,
+        default=DEFAULT_BODY_TIMEOUT_S,
+        help="seconds a request has to send its body (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=None,
+        help="connections open at once; more get 503 (default: half the descriptor limit)",
+    )
     return parser
 
 
@@ -101,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         reject_input_type=args.reject_input_type,
         tls=args.tls,
         tokens=args.token,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+        max_connections=args.max_connections,
     )
     stop = threading.Event()
 

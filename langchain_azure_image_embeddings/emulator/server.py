@@ -43,6 +43,14 @@ from langchain_azure_image_embeddings.emulator.cohere_route import (
     answer_cohere,
     as_cohere_error,
 )
+from langchain_azure_image_embeddings.emulator.connections import (
+    DEFAULT_BODY_TIMEOUT_S,
+    DEFAULT_HEADER_TIMEOUT_S,
+    FLOODED_LOGGERS,
+    ConnectionGuard,
+    ConnectionLimits,
+    FloodGate,
+)
 from langchain_azure_image_embeddings.emulator.encoding import encode_embedding
 from langchain_azure_image_embeddings.emulator.errors import (
     ApiError,
@@ -106,6 +114,7 @@ IMAGES_ROUTE, TEXTS_ROUTE, INFO_ROUTE = ROUTES
 OTHER_ROUTE = "other"
 _DRAIN_FACTOR = 4
 _SHUTDOWN_GRACE_S = 0.5
+_BACKLOG = 1024
 _START_TIMEOUT_S = 30.0
 
 
@@ -137,8 +146,10 @@ class _Service:
         schedule: FaultSchedule,
         limiter: RpmLimiter | None,
         executor: concurrent.futures.Executor,
+        guard: ConnectionGuard | None = None,
     ) -> None:
         self._settings = settings
+        self._guard = guard or ConnectionGuard(ConnectionLimits())
         self._policy = Policy(settings.profile, settings.reject_input_type)
         self._stats = stats
         self._schedule = schedule
@@ -161,11 +172,12 @@ class _Service:
         return app
 
     async def _stats_handler(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response(self._stats.snapshot())
+        return web.json_response({**self._stats.snapshot(), "connections": self._guard.snapshot()})
 
     async def _reset_handler(self, request: web.Request) -> web.StreamResponse:
         self._stats.reset()
-        return web.json_response(self._stats.snapshot())
+        self._guard.reset()
+        return web.json_response({**self._stats.snapshot(), "connections": self._guard.snapshot()})
 
     async def _api(self, route: str, request: web.Request) -> web.StreamResponse:
         self._stats.request(route)
@@ -174,6 +186,9 @@ class _Service:
                 response = await self._answer(route, request)
             except ApiError as error:
                 response = _error_response(error, route, request)
+                if error.status == 408:  # the body stalled: close at once, no lingering read
+                    request.content.feed_eof()
+                    response.force_close()
             except Exception:
                 logger.exception("emulator bug while answering %s", request.path)
                 response = _error_response(
@@ -225,12 +240,24 @@ class _Service:
         limit = self._settings.profile.max_request_bytes
         chunks: list[bytes] = []
         size = 0
-        while chunk := await request.content.readany():
-            size += len(chunk)
-            if size <= limit:
-                chunks.append(chunk)
-            elif size > limit * _DRAIN_FACTOR:
-                break
+        seconds = self._guard.limits.body_timeout
+        try:
+            async with asyncio.timeout(seconds):
+                while chunk := await request.content.readany():
+                    size += len(chunk)
+                    if size <= limit:
+                        chunks.append(chunk)
+                    elif size > limit * _DRAIN_FACTOR:
+                        break
+        except TimeoutError:
+            self._guard.body_timed_out()
+            raise azure_error(
+                408,
+                "Timeout",
+                f"The request body did not arrive within {seconds:g} seconds.",
+                headers={"Connection": "close"},
+            ) from None
+        self._guard.request_read(request.transport)
         if size > limit:
             raise too_large(
                 "request_too_large",
@@ -474,6 +501,9 @@ class FoundryEmulator:
         reject_input_type: bool = False,
         tls: bool = False,
         tokens: Iterable[str] = (),
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT_S,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT_S,
+        max_connections: int | None = None,
     ) -> None:
         """Configure the emulator (nothing is started yet).
 
@@ -492,6 +522,12 @@ class FoundryEmulator:
             reject_input_type: Answer 422 whenever `input_type` is sent.
             tls: Serve HTTPS with a certificate generated at start.
             tokens: Bearer tokens accepted besides the key (e.g. for a TokenCredential).
+            header_timeout: Seconds a connection has to send a request's headers (and for a
+                TLS handshake); then it is closed.
+            body_timeout: Seconds a request has to send its body once its headers are in;
+                then it gets a 408 and the connection is closed.
+            max_connections: Connections open at once; more are answered 503 and closed.
+                None: half the process's file-descriptor limit, between 64 and 4096.
 
         Raises:
             ValueError: An unknown model or fault kind, or a value out of range.
@@ -515,6 +551,13 @@ class FoundryEmulator:
         self._schedule = FaultSchedule(FaultPlan(seed, fault_rate, tuple(faults)))
         self._limiter = RpmLimiter(rpm) if rpm is not None else None
         self._stats = Stats()
+        self._guard = ConnectionGuard(
+            ConnectionLimits(
+                header_timeout=header_timeout,
+                body_timeout=body_timeout,
+                **({} if max_connections is None else {"max_connections": max_connections}),
+            )
+        )
         self._port: int | None = None
         self._tls_dir: Path | None = None
         self._tls_files: TlsFiles | None = None
@@ -568,11 +611,12 @@ class FoundryEmulator:
 
     def stats(self) -> dict[str, Any]:
         """Return the counters, as `GET /_emulator/stats` does."""
-        return self._stats.snapshot()
+        return {**self._stats.snapshot(), "connections": self._guard.snapshot()}
 
     def reset_stats(self) -> None:
         """Zero the counters and forget the received images."""
         self._stats.reset()
+        self._guard.reset()
 
     def enqueue(self, *outcomes: ForcedOutcome) -> None:
         """Force the outcomes of the next embeddings requests, in order, before the plan.
@@ -635,30 +679,47 @@ class FoundryEmulator:
     ) -> None:
         assert self._executor is not None
         service = _Service(
-            self._settings, self._stats, self._schedule, self._limiter, self._executor
+            self._settings,
+            self._stats,
+            self._schedule,
+            self._limiter,
+            self._executor,
+            self._guard,
         )
+        limits = self._guard.limits
         runner = web.AppRunner(
             service.application(),
             handler_cancellation=True,
             access_log=None,
             shutdown_timeout=_SHUTDOWN_GRACE_S,
+            keepalive_timeout=limits.idle_timeout,
         )
-        try:
-            await runner.setup()
-            await web.SockSite(runner, sock, ssl_context=ssl_context).start()
-        except BaseException as error:
-            failure.append(error)
-            sock.close()
+        loop = asyncio.get_running_loop()
+        with FloodGate().guarding((*FLOODED_LOGGERS, __name__)):
+            try:
+                await runner.setup()
+                assert runner.server is not None
+                server = await loop.create_server(
+                    self._guard.protocol_factory(runner.server),
+                    sock=sock,
+                    ssl=ssl_context,
+                    ssl_handshake_timeout=limits.header_timeout if ssl_context else None,
+                    backlog=_BACKLOG,
+                )
+            except BaseException as error:
+                failure.append(error)
+                sock.close()
+                ready.set()
+                raise
+            self._loop = loop
+            self._service = service
             ready.set()
-            raise
-        self._loop = asyncio.get_running_loop()
-        self._service = service
-        ready.set()
-        try:
-            await service.stopping.wait()
-        finally:
-            _drop_connections(runner)
-            await runner.cleanup()
+            try:
+                await service.stopping.wait()
+            finally:
+                server.close()
+                _drop_connections(runner)
+                await runner.cleanup()
 
     def stop(self) -> None:
         """Stop serving: stalled requests are dropped, the thread joined, TLS files removed."""

@@ -266,18 +266,21 @@ _INTERRUPT_CHECK_SECONDS = 0.1
 class _Window:
     """Bounds the jobs submitted ahead of completion, and raises the first job's failure.
 
-    A semaphore slot per job, released by the job's done-callback: cheaper
-    than waiting on the set of futures after every submission.
+    A count of the jobs not yet done, lowered by each job's done-callback:
+    cheaper than waiting on the set of futures after every submission.
     """
 
     def __init__(self, size: int) -> None:
-        self._slots = threading.Semaphore(size)
         self._size = size
+        self._pending = 0
+        self._changed = threading.Condition()
         self._failures: list[BaseException] = []
 
     def enter(self) -> None:
         """Wait for a free slot; raise the failure of a job that ended with one."""
-        self._acquire()
+        self._wait_until(lambda: self._pending < self._size)
+        with self._changed:
+            self._pending += 1
         self._raise_failure()
 
     def track(self, future: Future[None]) -> None:
@@ -286,20 +289,22 @@ class _Window:
 
     def drain(self) -> None:
         """Wait for every job; raise the first failure."""
-        for _ in range(self._size):
-            self._acquire()
+        self._wait_until(lambda: self._pending == 0)
         self._raise_failure()
 
-    def _acquire(self) -> None:
+    def _wait_until(self, ready: Callable[[], bool]) -> None:
         # In short waits: an interrupt that is not a signal (``_thread.interrupt_main``, Ctrl-C
         # on Windows) is only seen between them, not during an indefinite wait.
-        while not self._slots.acquire(timeout=_INTERRUPT_CHECK_SECONDS):
-            pass
+        with self._changed:
+            while not ready():
+                self._changed.wait(_INTERRUPT_CHECK_SECONDS)
 
     def _done(self, future: Future[None]) -> None:
         if not future.cancelled() and future.exception() is not None:
             self._failures.append(future.exception())  # type: ignore[arg-type]
-        self._slots.release()
+        with self._changed:
+            self._pending -= 1
+            self._changed.notify_all()
 
     def _raise_failure(self) -> None:
         if self._failures:

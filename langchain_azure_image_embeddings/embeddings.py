@@ -35,12 +35,12 @@ from typing_extensions import Self
 
 from langchain_azure_image_embeddings._protocols import (
     ResolvedEndpoint,
-    WireProtocol,
     protocol_for,
     resolve_endpoint,
 )
 from langchain_azure_image_embeddings.batch_preparation import RequestOptions
-from langchain_azure_image_embeddings.cache import CacheScope, EmbeddingCache
+from langchain_azure_image_embeddings.cache import EmbeddingCache
+from langchain_azure_image_embeddings.call_config import CallConfig
 from langchain_azure_image_embeddings.drivers import CallPlan, classify_lazily, run_async, run_sync
 from langchain_azure_image_embeddings.exchange import ExchangePolicy
 from langchain_azure_image_embeddings.image_preparation import ImageLimits
@@ -390,6 +390,11 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
                 )
         return self
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in type(self).model_fields:  # the next call builds its settings again
+            self._runtime.forget_config()
+
     @property
     def lc_secrets(self) -> dict[str, str]:
         """Map of the secret fields to the environment variables that hold them."""
@@ -616,97 +621,101 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         return choice
 
     def _endpoint(self) -> ResolvedEndpoint:
+        return self._config().endpoint
+
+    def _config(self) -> CallConfig:
+        """The settings objects every call uses, built again after a field changed."""
+        return self._runtime.config(self, self._build_config)
+
+    def _build_config(self) -> CallConfig:
         assert self.endpoint is not None
-        return resolve_endpoint(self.endpoint, self.api)
-
-    def _protocol(self) -> WireProtocol:
-        return protocol_for(self._endpoint().api, self.model_family)
-
-    def _transport_settings(self) -> TransportSettings:
-        resolved = self._endpoint()
+        resolved = resolve_endpoint(self.endpoint, self.api)
         protocol = protocol_for(resolved.api, self.model_family)
         scopes = self.credential_scopes
         if scopes is None:
             scopes = protocol.default_scopes(resolved.base_url)
-        return TransportSettings(
-            endpoint=resolved.base_url,
-            api=resolved.api,
-            query_params=protocol.query_params(self.api_version),
-            api_version=self.api_version,
-            pool_size=self.max_concurrency,
-            connect_timeout=self.connect_timeout,
-            read_timeout=self.timeout,
-            credential_scopes=scopes,
-            client_kwargs=self.client_kwargs,
-        )
-
-    def _image_policy(self) -> ImagePolicy:
         roots = None
         if self.image_roots is not None:  # ImagePolicy resolves them to real paths
             roots = tuple(Path(root).expanduser() for root in self.image_roots)
-        return ImagePolicy(
-            image_roots=roots,
-            allow_remote_images=self.allow_remote_images,
-            allowed_remote_hosts=frozenset(self.allowed_remote_hosts),
-            max_source_bytes=self.max_source_bytes,
-            remote_timeout=self.remote_image_timeout,
-        )
-
-    def _plan(self, input_type: str | None, on_progress: Callable[[int], None] | None) -> CallPlan:
-        protocol = self._protocol()
-        limits = protocol.limits(self.model)
-        options = RequestOptions(
-            model=self.model,
-            input_type=input_type,
-            dimensions=self.dimensions,
-            encoding_format=self.encoding_format,
-            model_kwargs=self.model_kwargs,
+        return CallConfig(
+            endpoint=resolved,
             protocol=protocol,
-            image_policy=self._image_policy(),
+            limits=protocol.limits(self.model),
+            transport=TransportSettings(
+                endpoint=resolved.base_url,
+                api=resolved.api,
+                query_params=protocol.query_params(self.api_version),
+                api_version=self.api_version,
+                pool_size=self.max_concurrency,
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.timeout,
+                credential_scopes=scopes,
+                client_kwargs=self.client_kwargs,
+            ),
+            image_policy=ImagePolicy(
+                image_roots=roots,
+                allow_remote_images=self.allow_remote_images,
+                allowed_remote_hosts=frozenset(self.allowed_remote_hosts),
+                max_source_bytes=self.max_source_bytes,
+                remote_timeout=self.remote_image_timeout,
+            ),
             image_limits=ImageLimits(
                 max_image_bytes=self.max_image_bytes, max_pixels=self.max_image_pixels
             ),
-        )
-        policy = ExchangePolicy(
             retry=RetrySettings(
                 max_retries=self.max_retries,
                 backoff_base=self.retry_backoff,
                 backoff_max=self.retry_backoff_max,
                 max_retry_after=self.max_retry_after,
             ),
-            input_type_fallback=self.input_type_fallback,
-            memory=self._runtime.memory,
-            model=self.model,
-            protocol=protocol,
-            max_request_bytes=limits.max_request_bytes,
-        )
-        return CallPlan(
-            options=options,
-            policy=policy,
-            max_concurrency=self.max_concurrency,
-            images_per_request=limits.images_cap(self.images_per_request),
-            texts_per_request=limits.texts_cap(self.texts_per_request),
-            on_progress=on_progress,
-            rate_limit=self._runtime.rate_limit(self.requests_per_minute, self.tokens_per_minute),
-            pressure=self._runtime.pressure(self.max_concurrency),
-            deadline=None if self.deadline is None else time.monotonic() + self.deadline,
-            deadline_seconds=self.deadline,
-            cache=self._vector_cache(input_type),
+            cache_scope={
+                "endpoint": f"{resolved.api}:{resolved.base_url}",
+                "model": self.model,
+                "dimensions": self.dimensions,
+                "encoding_format": self.encoding_format,
+                "model_kwargs": self.model_kwargs,
+            },
         )
 
-    def _vector_cache(self, input_type: str | None) -> EmbeddingCache | None:
-        if self.cache is None:
-            return None
-        assert self.endpoint is not None
-        scope = CacheScope(
-            endpoint=f"{self._endpoint().api}:{self._endpoint().base_url}",
+    def _transport_settings(self) -> TransportSettings:
+        return self._config().transport
+
+    def _plan(self, input_type: str | None, on_progress: Callable[[int], None] | None) -> CallPlan:
+        config = self._config()
+        options = RequestOptions(
             model=self.model,
             input_type=input_type,
             dimensions=self.dimensions,
             encoding_format=self.encoding_format,
             model_kwargs=self.model_kwargs,
+            protocol=config.protocol,
+            image_policy=config.image_policy,
+            image_limits=config.image_limits,
         )
-        return EmbeddingCache(self.cache, scope)
+        policy = ExchangePolicy(
+            retry=config.retry,
+            input_type_fallback=self.input_type_fallback,
+            memory=self._runtime.memory,
+            model=self.model,
+            protocol=config.protocol,
+            max_request_bytes=config.limits.max_request_bytes,
+            rng=config.rng,
+        )
+        return CallPlan(
+            options=options,
+            policy=policy,
+            max_concurrency=self.max_concurrency,
+            images_per_request=config.limits.images_cap(self.images_per_request),
+            texts_per_request=config.limits.texts_cap(self.texts_per_request),
+            on_progress=on_progress,
+            rate_limit=self._runtime.rate_limit(self.requests_per_minute, self.tokens_per_minute),
+            pressure=self._runtime.pressure(self.max_concurrency),
+            deadline=None if self.deadline is None else time.monotonic() + self.deadline,
+            deadline_seconds=self.deadline,
+            cache=None
+            if self.cache is None
+            else EmbeddingCache(self.cache, config.scope(input_type)),
+        )
 
     def _classifier(self, strings_are_images: bool, policy: ImagePolicy) -> Callable[[Any], Item]:
         def classify_one(value: Any) -> Item:

@@ -162,7 +162,7 @@ def _for_the_model(documents: list[Document]) -> str:
 def _image_blocks(
     documents: list[Document], embeddings: AzureAIImageEmbeddings, limits: ImageLimits
 ) -> list[ImageContentBlock]:
-    policy = embeddings._image_policy()
+    policy = embeddings._config().image_policy
     blocks: list[ImageContentBlock] = []
     for document in documents:
         source = document.metadata.get("source")

@@ -10,10 +10,11 @@ import asyncio
 import inspect
 import threading
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_azure_image_embeddings.call_config import CallConfig
 from langchain_azure_image_embeddings.concurrency import Pressure
 from langchain_azure_image_embeddings.credentials import (
     default_async_credential,
@@ -81,6 +82,7 @@ class Runtime:
         ] = weakref.WeakKeyDictionary()
         self._rate_limit: RateLimit | None = None
         self._pressure: Pressure | None = None
+        self._config: tuple[int, CallConfig] | None = None
         self._lock = threading.Lock()
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -103,6 +105,21 @@ class Runtime:
         if stale is not None:
             stale.close()
         return self._sync_transport
+
+    def config(self, owner: object, build: Callable[[], CallConfig]) -> CallConfig:
+        """The owner's call configuration, built on first use and after :meth:`forget_config`.
+
+        Keyed by the owner's identity too: a copy of an instance that shares
+        this runtime (``model_copy``) gets a configuration of its own fields.
+        """
+        current = self._config
+        if current is None or current[0] != id(owner):
+            current = self._config = (id(owner), build())
+        return current[1]
+
+    def forget_config(self) -> None:
+        """A field changed: build the configuration again at the next call."""
+        self._config = None
 
     def pressure(self, max_concurrency: int) -> Pressure:
         """The back-pressure shared by every call (429 pause, adaptive concurrency)."""

@@ -210,15 +210,13 @@ def test_oversized_and_silent_downloads_are_bounded(
     emulator: FoundryEmulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The class has no fields for these two policy values yet: small ones keep the test fast.
-    policy = ImagePolicy(
+    model = embeddings(
+        emulator,
         allow_remote_images=True,
-        allowed_remote_hosts=frozenset({"127.0.0.1"}),
-        max_source_bytes=1024 * 1024,
-        remote_timeout=0.5,
+        allowed_remote_hosts=["127.0.0.1"],
+        max_source_bytes=1024 * 1024,  # small bounds keep the test fast
+        remote_image_timeout=0.5,
     )
-    monkeypatch.setattr(AzureAIImageEmbeddings, "_image_policy", lambda self: policy)
-    model = embeddings(emulator, allow_remote_images=True, allowed_remote_hosts=["127.0.0.1"])
 
     with pytest.raises(ImageInputError, match=reason):
         model.embed_image(uris=[image_server.url(path)])

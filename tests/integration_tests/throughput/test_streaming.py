@@ -119,13 +119,13 @@ def random_latency(monkeypatch):
     rng = random.Random(7)
     sync_send, async_send = SyncTransport.send, AsyncTransport.send
 
-    def send(self, request):
+    def send(self, request, **options):
         time.sleep(rng.uniform(0, 0.03))
-        return sync_send(self, request)
+        return sync_send(self, request, **options)
 
-    async def asend(self, request):
+    async def asend(self, request, **options):
         await asyncio.sleep(rng.uniform(0, 0.03))
-        return await async_send(self, request)
+        return await async_send(self, request, **options)
 
     monkeypatch.setattr(SyncTransport, "send", send)
     monkeypatch.setattr(AsyncTransport, "send", asend)

@@ -165,7 +165,7 @@ def check_header_value(name: str, value: object) -> None:
 
 
 def check_headers(client_kwargs: Mapping[str, Any]) -> None:
-    """Check the extra headers given in ``client_kwargs["headers"]``, if any.
+    """Check the extra headers of ``client_kwargs`` (``headers``, ``user_agent``), if any.
 
     Args:
         client_kwargs: The ``client_kwargs`` setting.
@@ -174,6 +174,9 @@ def check_headers(client_kwargs: Mapping[str, Any]) -> None:
         ValueError: ``headers`` is not a mapping, or one of its headers is
             refused by :func:`check_header_value`.
     """
+    user_agent = client_kwargs.get("user_agent")
+    if user_agent is not None:
+        check_header_value("User-Agent", user_agent)
     headers = client_kwargs.get("headers")
     if headers is None:
         return

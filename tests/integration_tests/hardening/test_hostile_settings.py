@@ -141,6 +141,11 @@ def _settings_cases(folder: Path) -> dict[str, tuple[dict[str, Any], str]]:
                 "outside Latin-1",
             ),
             "headers-not-mapping": ({"client_kwargs": {"headers": ["x-a"]}}, "must be a mapping"),
+            "user-agent-newline": ({"client_kwargs": {"user_agent": "a\nb"}}, "'User-Agent'"),
+            "user-agent-outside-latin-1": (
+                {"client_kwargs": {"user_agent": "caf\u2603"}},
+                "outside Latin-1",
+            ),
             "endpoint-trailing-newline": ({"endpoint": "ENDPOINT\n"}, "whitespace or control"),
             "endpoint-leading-space": ({"endpoint": " ENDPOINT"}, "whitespace or control"),
             "model-lone-surrogate": ({"model": "Cohere\ud800"}, "lone surrogate"),

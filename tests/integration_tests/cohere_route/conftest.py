@@ -21,7 +21,7 @@ V4 = "embed-v-4-0"
 COHERE_ROUTE = "/v2/embed"
 MODELS_ROUTES = ("/images/embeddings", "/embeddings")
 _COHERE_TYPES = {"document": "search_document", "query": "search_query"}
-_BODY_SIZE = re.compile(r"^Request POST \S+ headers=.* body=<(\d+) bytes>$")
+_REQUEST = re.compile(r"^Request POST (\S+) headers=.* body=<(\d+) bytes>$")
 
 
 @pytest.fixture(params=[V3, V4])
@@ -102,7 +102,7 @@ def expected(value: Any, model: str, input_type: str = "document", **extra: Any)
 
 
 class BodySizes(logging.Handler):
-    """Sizes of the request bodies sent, read from the client's own network trace.
+    """URLs and sizes of the request bodies sent, read from the client's own network trace.
 
     The trace (``client_kwargs={"logging_enable": True}``) logs each request as
     ``Request POST <url> headers=... body=<N bytes>`` on
@@ -112,11 +112,13 @@ class BodySizes(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.sizes: list[int] = []
+        self.urls: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        found = _BODY_SIZE.match(record.getMessage())
+        found = _REQUEST.match(record.getMessage())
         if found:
-            self.sizes.append(int(found.group(1)))
+            self.urls.append(found.group(1))
+            self.sizes.append(int(found.group(2)))
 
 
 @pytest.fixture

@@ -106,15 +106,21 @@ def test_other_input_types_are_sent_as_given(served, input_type):
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-async def test_the_serverless_shape_posts_to_the_root(served, tmp_path, mode):
+async def test_the_serverless_shape_posts_to_the_root(served, tmp_path, mode, body_sizes):
     root = served.cohere_endpoint.removesuffix("/providers/cohere")
     inputs = mixed_inputs(tmp_path)
-    embeddings = cohere_embeddings(served, endpoint=root, api="cohere")
+    embeddings = cohere_embeddings(
+        served, endpoint=root, api="cohere", client_kwargs={"logging_enable": True}
+    )
     vectors = await _embed_documents(embeddings, inputs, mode)
     assert vectors == [expected(value, served.model) for value in inputs]
     assert route_requests(served) == {COHERE_ROUTE: COHERE_REQUESTS[served.model]}
-    # the root's own path, not /providers/cohere: the emulator records the image on /v2/embed
-    assert {record["route"] for record in served.received_images} == {COHERE_ROUTE}
+    assert set(body_sizes.urls) == {root + "/v2/embed"}  # no api-version, no /providers/cohere
+
+
+def test_the_foundry_shape_posts_under_providers_cohere(v3, body_sizes):
+    cohere_embeddings(v3, client_kwargs={"logging_enable": True}).embed_query("q")
+    assert body_sizes.urls == [v3.cohere_endpoint + "/v2/embed"]
 
 
 def test_a_full_target_uri_is_accepted(v4):

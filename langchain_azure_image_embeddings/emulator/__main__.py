@@ -98,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a request has to send its body (default %(default)s)",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes computing the answers; counters, faults and rpm stay global (default 1)",
+    )
+    parser.add_argument(
         "--max-connections",
         type=int,
         default=None,
@@ -133,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,
         max_connections=args.max_connections,
+        workers=args.workers,
     )
     stop = threading.Event()
 

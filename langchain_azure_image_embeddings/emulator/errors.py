@@ -44,6 +44,19 @@ class ApiError(Exception):
         self.body = body
         self.headers: dict[str, str] = {"x-ms-error-code": code, **(headers or {})}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as it is (worker processes send errors back), headers and bytes included."""
+        return (_rebuilt, (self.status, self.code, self.body, self.headers, self.encoded))
+
+
+def _rebuilt(
+    status: int, code: str, body: dict[str, Any], headers: dict[str, str], encoded: bytes | None
+) -> ApiError:
+    error = ApiError(status, code, body)
+    error.headers = dict(headers)
+    error.encoded = encoded
+    return error
+
 
 def azure_error(
     status: int,

@@ -16,7 +16,6 @@ import functools
 import hmac
 import json
 import logging
-import os
 import shutil
 import socket
 import ssl
@@ -24,23 +23,17 @@ import struct
 import tempfile
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
-
-try:  # optional, only faster: the bytes differ in spacing, never in a value
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - orjson is not a dependency
-    _orjson = None  # type: ignore[assignment]
 from multidict import CIMultiDictProxy
 
 from langchain_azure_image_embeddings.emulator.cohere_route import (
     COHERE_BASE_PATH,
     COHERE_PATHS,
-    answer_cohere,
     as_cohere_error,
 )
 from langchain_azure_image_embeddings.emulator.connections import (
@@ -51,7 +44,6 @@ from langchain_azure_image_embeddings.emulator.connections import (
     ConnectionLimits,
     FloodGate,
 )
-from langchain_azure_image_embeddings.emulator.encoding import encode_embedding
 from langchain_azure_image_embeddings.emulator.errors import (
     ApiError,
     azure_error,
@@ -69,24 +61,14 @@ from langchain_azure_image_embeddings.emulator.faults import (
     ForcedOutcome,
     fault_error,
 )
-from langchain_azure_image_embeddings.emulator.imaging import (
-    DecodedImage,
-    ImageError,
-    decode_image,
-    sha256_hex,
-)
 from langchain_azure_image_embeddings.emulator.profiles import ModelProfile, get_profile
 from langchain_azure_image_embeddings.emulator.ratelimit import RpmLimiter
 from langchain_azure_image_embeddings.emulator.responses import (
     FOUNDRY,
     Flavour,
     common_headers,
-    embeddings_headers,
-    embeddings_result,
     flavour_of_path,
     model_info,
-    response_model,
-    text_tokens,
 )
 from langchain_azure_image_embeddings.emulator.stats import COHERE_ROUTE, ROUTES, Stats
 from langchain_azure_image_embeddings.emulator.tls import (
@@ -96,15 +78,15 @@ from langchain_azure_image_embeddings.emulator.tls import (
 )
 from langchain_azure_image_embeddings.emulator.tls import server_ssl_context as _ssl_context
 from langchain_azure_image_embeddings.emulator.validation import (
-    ImageItem,
-    Options,
     Policy,
     check_model,
-    invalid_image,
-    parse_image_request,
-    parse_text_request,
 )
-from langchain_azure_image_embeddings.emulator.vectors import embed_decoded_image, embed_text
+from langchain_azure_image_embeddings.emulator.work import embed_cohere, embed_request
+from langchain_azure_image_embeddings.emulator.workers import (
+    check_workers,
+    start_executor,
+    stop_executor,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,14 +98,6 @@ _DRAIN_FACTOR = 4
 _SHUTDOWN_GRACE_S = 0.5
 _BACKLOG = 1024
 _START_TIMEOUT_S = 30.0
-
-
-@dataclass(frozen=True)
-class _Embedded:
-    body: bytes
-    images: int
-    texts: int
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -221,12 +195,16 @@ class _Service:
         if fault is not None:
             return await self._inject(request, fault)
         if route == COHERE_ROUTE:
-            work = functools.partial(self._embed_cohere, body)
+            work = functools.partial(embed_cohere, self._settings.profile, body)
         else:
+            extra_parameters = request.headers.get("extra-parameters")
             work = functools.partial(
-                self._embed, route, body, request.headers.get("extra-parameters"), flavour
+                embed_request, self._policy, route, body, extra_parameters, flavour
             )
-        embedded = await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        outcome = await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        for record in outcome.records:
+            self._stats.record_image(record)
+        embedded = outcome.result()
         self._stats.embedded(images=embedded.images, texts=embedded.texts)
         response = web.Response(
             body=embedded.body, content_type="application/json", headers=embedded.headers
@@ -291,86 +269,6 @@ class _Service:
             raise fault_error(fault, self._settings.retry_after)
         raise asyncio.CancelledError  # No answer: the connection is gone.
 
-    def _embed(
-        self, route: str, body: bytes, extra_parameters: str | None, flavour: Flavour
-    ) -> _Embedded:
-        """Validate and embed (runs in the thread pool)."""
-        if route == IMAGES_ROUTE:
-            options, vectors, tokens = self._embed_images(body, extra_parameters)
-            images, texts, chars = len(vectors), 0, None
-        else:
-            options, vectors, tokens, chars = self._embed_texts(body, extra_parameters)
-            images, texts = 0, len(vectors)
-        counted_images = images if route == IMAGES_ROUTE else None
-        result = embeddings_result(
-            [encode_embedding(vector, options.encoding_format) for vector in vectors],
-            model=response_model(self._settings.profile, flavour, images=route == IMAGES_ROUTE),
-            prompt_tokens=tokens,
-            images=counted_images,
-        )
-        headers = embeddings_headers(
-            flavour,
-            prompt_tokens=tokens,
-            images=counted_images,
-            chars=chars,
-            model_sent=options.model is not None,
-        )
-        return _Embedded(body=_dump_json(result), images=images, texts=texts, headers=headers)
-
-    def _embed_cohere(self, body: bytes) -> _Embedded:
-        """Answer Cohere's `/v2/embed` (runs in the thread pool)."""
-
-        def record(item: ImageItem, decoded: DecodedImage | None) -> None:
-            self._stats.record_image(_image_record(item, decoded, COHERE_ROUTE))
-
-        answer = answer_cohere(body, self._settings.profile, record)
-        return _Embedded(body=_dump_json(answer.document), images=answer.images, texts=answer.texts)
-
-    def _embed_images(
-        self, body: bytes, extra_parameters: str | None
-    ) -> tuple[Options, list[list[float]], int]:
-        request = parse_image_request(body, extra_parameters, self._policy)
-        vectors = [
-            self._embed_image(index, item, request.options)
-            for index, item in enumerate(request.items)
-        ]
-        per_image = self._settings.profile.tokens_per_image
-        tokens = sum(per_image + text_tokens(item.text or "") for item in request.items)
-        return request.options, vectors, tokens
-
-    def _embed_texts(
-        self, body: bytes, extra_parameters: str | None
-    ) -> tuple[Options, list[list[float]], int, int]:
-        request = parse_text_request(body, extra_parameters, self._policy)
-        options = request.options
-        vectors = [
-            embed_text(
-                text,
-                profile=self._settings.profile,
-                input_type=options.input_type,
-                dimensions=options.dimensions,
-            )
-            for text in request.texts
-        ]
-        tokens = sum(text_tokens(text) for text in request.texts)
-        return options, vectors, tokens, sum(len(text) for text in request.texts)
-
-    def _embed_image(self, index: int, item: ImageItem, options: Options) -> list[float]:
-        decoded: DecodedImage | None = None
-        try:
-            decoded = decode_image(item.data, self._settings.profile.image_formats)
-        except ImageError as error:
-            raise invalid_image(index, error) from None
-        finally:
-            self._stats.record_image(_image_record(item, decoded))
-        return embed_decoded_image(
-            decoded,
-            profile=self._settings.profile,
-            text=item.text,
-            input_type=options.input_type,
-            dimensions=options.dimensions,
-        )
-
     def _finish(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
         flavour = flavour_of_path(request.path)
         # A 401 comes from the gateway, before any model session (as recorded).
@@ -386,28 +284,6 @@ class _Service:
 def _header_bytes(value: str) -> bytes:
     """Bytes of a header value; aiohttp keeps undecodable bytes as surrogate escapes."""
     return value.encode("utf-8", "surrogateescape")
-
-
-def _dump_json(document: Any) -> bytes:
-    """JSON bytes of an answer: orjson when installed (10x faster on float vectors), else json."""
-    if _orjson is not None:
-        return _orjson.dumps(document)
-    return json.dumps(document).encode()
-
-
-def _image_record(
-    item: ImageItem, decoded: DecodedImage | None, route: str = IMAGES_ROUTE
-) -> dict[str, Any]:
-    return {
-        "route": route,
-        "declared_mime": item.mime,
-        "sniffed_format": decoded.format if decoded else None,
-        "byte_size": len(item.data),
-        "width": decoded.width if decoded else None,
-        "height": decoded.height if decoded else None,
-        "sha256": sha256_hex(item.data),
-        "text": item.text,
-    }
 
 
 def _error_response(error: ApiError, route: str, request: web.Request) -> web.Response:
@@ -504,6 +380,7 @@ class FoundryEmulator:
         header_timeout: float = DEFAULT_HEADER_TIMEOUT_S,
         body_timeout: float = DEFAULT_BODY_TIMEOUT_S,
         max_connections: int | None = None,
+        workers: int = 1,
     ) -> None:
         """Configure the emulator (nothing is started yet).
 
@@ -528,6 +405,9 @@ class FoundryEmulator:
                 then it gets a 408 and the connection is closed.
             max_connections: Connections open at once; more are answered 503 and closed.
                 None: half the process's file-descriptor limit, between 64 and 4096.
+            workers: Processes computing the answers (validation, decoding, vectors); 1 for
+                threads of this process. Counters, the rate limit and the fault plan stay in
+                this process, global and exact (see `workers`).
 
         Raises:
             ValueError: An unknown model or fault kind, or a value out of range.
@@ -550,6 +430,8 @@ class FoundryEmulator:
         )
         self._schedule = FaultSchedule(FaultPlan(seed, fault_rate, tuple(faults)))
         self._limiter = RpmLimiter(rpm) if rpm is not None else None
+        check_workers(workers)
+        self._workers = workers
         self._stats = Stats()
         self._guard = ConnectionGuard(
             ConnectionLimits(
@@ -564,7 +446,7 @@ class FoundryEmulator:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._service: _Service | None = None
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._executor: concurrent.futures.Executor | None = None
 
     @property
     def key(self) -> str:
@@ -646,9 +528,7 @@ class FoundryEmulator:
         sock = socket.create_server((self.host, self._requested_port), family=family, backlog=512)
         self._port = sock.getsockname()[1]
         ssl_context = self._make_tls() if self._tls else None
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=min(8, (os.cpu_count() or 1) + 2), thread_name_prefix="emulator-embed"
-        )
+        self._executor = start_executor(self._workers)
         ready = threading.Event()
         failure: list[BaseException] = []
         self._thread = threading.Thread(
@@ -730,7 +610,7 @@ class FoundryEmulator:
                     loop.call_soon_threadsafe(service.stopping.set)
             thread.join(timeout=10.0)
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            stop_executor(self._executor)
         if self._tls_dir is not None:
             shutil.rmtree(self._tls_dir, ignore_errors=True)
         self._thread = self._loop = self._service = self._executor = None

@@ -210,6 +210,9 @@ def prepare_image(source: object, *, policy: ImagePolicy, limits: ImageLimits) -
     read = source if isinstance(source, ImageSource) else read_image_source(source, policy)
     try:
         if read.image is not None:
+            data = _undecoded_file_bytes(read.image, policy.max_source_bytes, limits)
+            if data is not None:  # opened, not yet decoded: bounded as the file's bytes are
+                return _prepare_bytes(data, limits)
             return _prepare_pil_image(read.image, limits)
         return _prepare_bytes(read.data or b"", limits)
     except ImageInputError as error:
@@ -335,8 +338,43 @@ def _plain_and_small(data: bytes, image_format: str, mode: str, limits: ImageLim
     )
 
 
+def _undecoded_file_bytes(image: Image.Image, cap: int, limits: ImageLimits) -> bytes | None:
+    """The file behind a PIL image opened but not yet decoded, or ``None``.
+
+    ``Image.open(upload)`` only parses a header: decoding it here would skip the
+    structure and memory bounds (and DCT scaling) that its bytes get. So the bytes
+    of such an image, in an allowed format and at its first frame, are read
+    (from the start, as Pillow does, the file's position restored) and prepared
+    as bytes. The caller's image is left as it was.
+    """
+    if not _undecoded(image) or image.format not in limits.allowed_formats:
+        return None
+    file = getattr(image, "fp", None)
+    try:
+        if file is None or image.tell() != 0:
+            return None
+        position = file.tell()
+        file.seek(0)
+        data = file.read(cap + 1)
+        file.seek(position)
+    except (OSError, ValueError, AttributeError):  # closed, unseekable: decode it as it is
+        return None
+    if not isinstance(data, bytes):
+        return None
+    if len(data) > cap:
+        raise ImageInputError(f"the image's file is more than max_source_bytes ({cap:,}) bytes")
+    return data
+
+
+def _undecoded(image: Image.Image) -> bool:
+    """Whether a PIL image was opened from a file and not decoded yet (WebP has no tiles)."""
+    return getattr(image, "_im", True) is None or bool(getattr(image, "tile", None))
+
+
 def _prepare_pil_image(image: Image.Image, limits: ImageLimits) -> PreparedImage:
     _check_decode_pixels(image.size, limits)
+    if _undecoded(image):  # opened, not decoded: bound what decoding takes
+        _check_decode_memory(image, image.format or "", Structure(size=None), limits)
     image.load()
     target = _fit(image.size, limits.max_pixels)
     graphic = image.mode in _GRAPHIC_MODES

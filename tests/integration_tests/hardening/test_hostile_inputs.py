@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import inspect
 import io
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from langchain_azure_image_embeddings import ImageInput, ImageInputError
 from langchain_azure_image_embeddings.emulator import (
@@ -86,7 +88,22 @@ def _file_cases() -> dict[str, InputCase]:
             lambda folder, name=name: ImageInput(image=data(folder, name), text="caption"),
             fragment,
         )
+        if _opens(_refused()[name][0]):  # what an app gets from Image.open(upload)
+            cases[f"{name}-pil-opened"] = InputCase(
+                lambda folder, name=name: Image.open(io.BytesIO(data(folder, name))), fragment
+            )
     return cases
+
+
+def _opens(data: bytes) -> bool:
+    """Whether Pillow opens the file (parses its header) without refusing it itself."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.open(io.BytesIO(data))
+    except Exception:  # a bomb or header Pillow refuses: there is no image to pass
+        return False
+    return True
 
 
 class _FailingReader:
@@ -310,7 +327,7 @@ async def test_a_hostile_input_fails_alone_named_and_unsent(
 
 
 def test_the_corpus_of_inputs_is_large_and_covers_every_layer() -> None:
-    assert len(INPUT_CASES) >= 170
+    assert len(INPUT_CASES) >= 190
     fragments = {case.fragment for case in INPUT_CASES.values()}
     for layer in ("lone surrogate", "more than 50 scans", "MiB", "outside image_roots", "loopback"):
         assert layer in fragments

@@ -7,9 +7,11 @@ takes, both checked before any decoder runs.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import pytest
+from PIL import Image
 
 from langchain_azure_image_embeddings.errors import ImageInputError
 from langchain_azure_image_embeddings.image_preparation import ImageLimits, prepare_image
@@ -142,3 +144,40 @@ def test_a_damaged_file_is_left_to_the_decoder(image_format: str, data: bytes) -
     structure = inspect_structure(image_format, data)
 
     assert structure.units <= 1
+
+
+def test_an_opened_pil_image_is_bounded_like_its_file_and_left_as_it_was() -> None:
+    file = io.BytesIO(progressive_jpeg(1024, MAX_JPEG_SCANS + 1))
+    image = Image.open(file)
+    file.seek(7)
+
+    with pytest.raises(ImageInputError, match="more than 50 scans"):
+        prepare_image(image, policy=POLICY, limits=LIMITS)
+
+    assert file.tell() == 7 and image.tile  # not decoded, the caller's position kept
+
+
+def test_an_opened_pil_image_within_limits_is_sent_as_its_file_is() -> None:
+    data = progressive_jpeg(64, 10)
+    image = Image.open(io.BytesIO(data))
+
+    prepared = prepare_image(image, policy=POLICY, limits=LIMITS)
+
+    assert prepared.reencoded is False and (prepared.width, prepared.height) == (64, 64)
+    assert image.size == (64, 64) and image.tile
+
+
+def test_an_opened_pil_image_over_max_source_bytes_is_refused() -> None:
+    image = Image.open(io.BytesIO(flat_png(300, 300)))
+
+    with pytest.raises(ImageInputError, match="max_source_bytes"):
+        prepare_image(image, policy=ImagePolicy(max_source_bytes=100), limits=LIMITS)
+
+
+def test_a_decoded_pil_image_is_prepared_from_its_pixels() -> None:
+    image = Image.open(io.BytesIO(progressive_jpeg(64, 10)))
+    image.load()
+
+    prepared = prepare_image(image, policy=POLICY, limits=LIMITS)
+
+    assert prepared.reencoded is True

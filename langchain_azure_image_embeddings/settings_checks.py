@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from langchain_azure_image_embeddings._protocols.cohere import Cohere
+from langchain_azure_image_embeddings._protocols.model_inference import ModelInference
 from langchain_azure_image_embeddings.image_input import ImageInput
 from langchain_azure_image_embeddings.wire import encode_body
 
@@ -36,22 +38,7 @@ __all__ = [
     "image_root_entries",
 ]
 
-RESERVED_BODY_FIELDS = frozenset(
-    {
-        # Azure AI Model Inference (/embeddings, /images/embeddings)
-        "input",
-        "model",
-        "input_type",
-        "dimensions",
-        "encoding_format",
-        # Cohere v2 embed (/v2/embed)
-        "texts",
-        "images",
-        "inputs",
-        "embedding_types",
-        "output_dimension",
-    }
-)
+RESERVED_BODY_FIELDS = ModelInference.reserved_fields | Cohere.reserved_fields
 """Body fields the package sets itself on either protocol: ``model_kwargs`` may not name them."""
 
 _CHARACTER_NAMES = {

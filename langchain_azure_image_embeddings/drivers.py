@@ -14,6 +14,7 @@ bounded whatever the input's length.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import threading
 import time
@@ -38,7 +39,7 @@ from langchain_azure_image_embeddings.concurrency import (
     ThreadGate,
 )
 from langchain_azure_image_embeddings.errors import EmbeddingServiceError, ImageInputError
-from langchain_azure_image_embeddings.exchange import Exchange, ExchangePolicy, Send, exchange
+from langchain_azure_image_embeddings.exchange import ExchangePolicy, Send, Sleep, exchange
 from langchain_azure_image_embeddings.inputs import Item
 from langchain_azure_image_embeddings.outcomes import HttpOutcome
 from langchain_azure_image_embeddings.rate_limit import RateLimit
@@ -61,6 +62,29 @@ class LookUp:
 
 PlanSteps = Generator["Batch | LookUp", "list[tuple[int, Item]] | None", None]
 """Yields batches to send and chunks to look up; is sent the inputs left after a look-up."""
+
+
+@dataclass(frozen=True)
+class Prepare:
+    """A step of :meth:`CallPlan.job`: prepare this batch (files, pixels: in a worker thread).
+
+    Answered with the :class:`PreparedRequest` (see :meth:`CallPlan.prepare`).
+    """
+
+    batch: Batch
+
+
+@dataclass(frozen=True)
+class Remember:
+    """A step of :meth:`CallPlan.job`: store a request's answers in the cache (blocking I/O)."""
+
+    prepared: PreparedRequest
+    parsed: ParsedEmbeddings
+
+
+JobStep = Prepare | Send | Sleep | Remember
+BatchJob = Generator[JobStep, "PreparedRequest | HttpOutcome | None", None]
+"""One batch from preparation to its recorded outcome; its steps are the driver's to perform."""
 
 
 @dataclass
@@ -180,16 +204,42 @@ class CallPlan:
         if self.on_progress is not None:
             self.on_progress(len(prepared.positions) + len(prepared.failures) + len(prepared.hits))
 
-    def remember(self, prepared: PreparedRequest, parsed: ParsedEmbeddings) -> None:
-        """Store a request's answers in the cache (blocking I/O: call it from a worker thread)."""
+    def job(self, batch: Batch, results: CallResults) -> BatchJob:
+        """Everything that happens to one batch, as steps for a driver (sans I/O).
+
+        It yields :class:`Prepare` (answered with the prepared request), then
+        the :func:`.exchange.exchange` steps :class:`Send` (answered with the
+        attempt's outcome) and :class:`Sleep`, then :class:`Remember` when a
+        cache should keep the answers; it records the batch's outcome in
+        ``results`` itself. A driver that cannot go on (the deadline passed)
+        throws the error into the job, which records it for the batch.
+        """
+        if self.expired():
+            self.record_expired(results, batch)
+            return
+        prepared = yield Prepare(batch)
+        assert isinstance(prepared, PreparedRequest)
+        parsed: ParsedEmbeddings | None = None
+        error: EmbeddingServiceError | None = None
+        if prepared.body is not None:
+            try:
+                parsed = yield from exchange(prepared.body, self.policy)
+            except EmbeddingServiceError as failure:
+                error = failure
+        self.record(results, prepared, parsed, error)
+        if parsed is not None and self.cache is not None:
+            yield Remember(prepared, parsed)
+
+    def prepare(self, step: Prepare) -> PreparedRequest:
+        """Answer a :class:`Prepare` step (blocking: files, pixels, the cache)."""
         if self.cache is not None:
-            self.cache.remember(prepared, parsed)
+            return self.cache.prepare_batch(step.batch, self.options)
+        return prepare_batch(step.batch, self.options)
 
-
-def _prepare(plan: CallPlan, batch: Batch) -> PreparedRequest:
-    if plan.cache is not None:
-        return plan.cache.prepare_batch(batch, plan.options)
-    return prepare_batch(batch, plan.options)
+    def remember(self, step: Remember) -> None:
+        """Answer a :class:`Remember` step (blocking I/O: the store)."""
+        assert self.cache is not None
+        self.cache.remember(step.prepared, step.parsed)
 
 
 def run_sync(
@@ -209,36 +259,28 @@ def run_sync(
     gate = ThreadGate(plan.adaptive_limit(), plan.rate_limit, plan.deadline)
     send = functools.partial(transport.send, deadline=plan.deadline)
 
-    def drive(steps: Exchange) -> ParsedEmbeddings:
-        reply: HttpOutcome | None = None
-        try:
-            while True:
-                step = steps.send(reply)
-                if isinstance(step, Send):
-                    reply = gate.attempt(send, step.request)
-                else:
-                    gate.sleep(step.seconds, step.throttled)
-                    reply = None
-        except StopIteration as finished:
-            return finished.value  # type: ignore[no-any-return]
-        except DeadlinePassed:
-            raise plan.deadline_error() from None
+    def perform(step: JobStep) -> PreparedRequest | HttpOutcome | None:
+        if isinstance(step, Prepare):
+            return plan.prepare(step)
+        if isinstance(step, Send):
+            return gate.attempt(send, step.request)
+        if isinstance(step, Sleep):
+            gate.sleep(step.seconds, step.throttled)
+        else:
+            plan.remember(step)
+        return None
 
     def job(batch: Batch) -> None:
-        if plan.expired():
-            plan.record_expired(results, batch)
-            return
-        prepared = _prepare(plan, batch)
-        parsed: ParsedEmbeddings | None = None
-        error: EmbeddingServiceError | None = None
-        if prepared.body is not None:
-            try:
-                parsed = drive(exchange(prepared.body, plan.policy))
-            except EmbeddingServiceError as failure:
-                error = failure
-        plan.record(results, prepared, parsed, error)
-        if parsed is not None:
-            plan.remember(prepared, parsed)
+        steps = plan.job(batch, results)
+        with contextlib.suppress(StopIteration):
+            step = next(steps)
+            while True:
+                try:
+                    reply = perform(step)
+                except DeadlinePassed:
+                    step = steps.throw(plan.deadline_error())
+                else:
+                    step = steps.send(reply)
 
     pool = ThreadPoolExecutor(plan.max_concurrency, thread_name_prefix="azure-image-embeddings")
     ahead = _Window(plan.read_ahead)
@@ -335,37 +377,30 @@ async def run_async(
     running = asyncio.Semaphore(plan.max_concurrency)
     loop = asyncio.get_running_loop()
 
-    async def drive(steps: Exchange) -> ParsedEmbeddings:
-        reply: HttpOutcome | None = None
-        try:
-            while True:
-                step = steps.send(reply)
-                if isinstance(step, Send):
-                    reply = await gate.attempt(send, step.request)
-                else:
-                    await gate.sleep(step.seconds, step.throttled)
-                    reply = None
-        except StopIteration as finished:
-            return finished.value  # type: ignore[no-any-return]
-        except DeadlinePassed:
-            raise plan.deadline_error() from None
+    async def perform(step: JobStep) -> PreparedRequest | HttpOutcome | None:
+        """Async twin of ``run_sync``'s ``perform``: blocking steps in ``preparer``'s threads."""
+        if isinstance(step, Prepare):
+            return await loop.run_in_executor(preparer, plan.prepare, step)
+        if isinstance(step, Send):
+            return await gate.attempt(send, step.request)
+        if isinstance(step, Sleep):
+            await gate.sleep(step.seconds, step.throttled)
+        else:
+            await loop.run_in_executor(preparer, plan.remember, step)
+        return None
 
     async def job(batch: Batch) -> None:
         async with running:
-            if plan.expired():
-                plan.record_expired(results, batch)
-                return
-            prepared = await loop.run_in_executor(preparer, _prepare, plan, batch)
-            parsed: ParsedEmbeddings | None = None
-            error: EmbeddingServiceError | None = None
-            if prepared.body is not None:
-                try:
-                    parsed = await drive(exchange(prepared.body, plan.policy))
-                except EmbeddingServiceError as failure:
-                    error = failure
-            plan.record(results, prepared, parsed, error)
-            if parsed is not None and plan.cache is not None:
-                await loop.run_in_executor(preparer, plan.remember, prepared, parsed)
+            steps = plan.job(batch, results)
+            with contextlib.suppress(StopIteration):
+                step = next(steps)
+                while True:
+                    try:
+                        reply = await perform(step)
+                    except DeadlinePassed:
+                        step = steps.throw(plan.deadline_error())
+                    else:
+                        step = steps.send(reply)
 
     pending: set[asyncio.Task[None]] = set()
     try:

@@ -18,7 +18,13 @@ import pytest
 from azure.core.credentials import AzureKeyCredential
 from pydantic import SecretStr
 
-from langchain_azure_image_embeddings import AzureAIImageEmbeddings, ImageInput, ImageInputError
+from langchain_azure_image_embeddings import (
+    AzureAIImageEmbeddings,
+    EmbeddingBatchError,
+    EmbeddingServiceError,
+    ImageInput,
+    ImageInputError,
+)
 from langchain_azure_image_embeddings.emulator import FoundryEmulator
 
 from ...conftest import jpeg_bytes, make_embeddings
@@ -260,3 +266,24 @@ def test_no_validation_error_prints_the_key_given_beside_the_bad_setting(
         AzureAIImageEmbeddings(endpoint=emulator_for_corpus.endpoint, **broken, credential=MARK)
 
     assert MARK not in str(caught.value) and MARK not in repr(caught.value)
+
+
+def test_ten_thousand_failures_of_both_kinds_give_a_bounded_batch_error(
+    emulator_for_corpus: FoundryEmulator,
+) -> None:
+    goods = [jpeg_bytes((16, 12), seed=40 + i) for i in range(3)]
+    inputs: list[Any] = [*goods, *(b"not an image %d" % i for i in range(10_000))]
+    embeddings = make_embeddings(emulator_for_corpus, max_retries=0, max_concurrency=1)
+    emulator_for_corpus.enqueue("500")  # the first request (input 0) fails at the service
+
+    with pytest.raises(EmbeddingBatchError) as caught:
+        embeddings.embed_images(inputs)
+
+    error = caught.value
+    message = str(error)
+    assert len(message) < 3_000, len(message)
+    assert "10001 of 10003 inputs failed" in message
+    assert "and 9,991 more" in message and "... and 9,991 more (all in .failures)" in message
+    assert isinstance(error.failures[0], EmbeddingServiceError)
+    assert len(error.failures) == 10_001
+    assert error.embeddings[0] is None and error.embeddings[1] is not None

@@ -257,4 +257,11 @@ def within_limit_files() -> dict[str, bytes]:
         "gif-100000-frames": gif_with_frames(100_000),
         "gif-3660px": _gif_of_side(3660),
         "webp-9990-frames": webp_with_frames(9_990),
+        "webp-photo-2000px": _webp_photo(2000, 2000),
     }
+
+
+def _webp_photo(width: int, height: int) -> bytes:
+    from tests.unit_tests.images.image_corpus import photo_like_image
+
+    return _save(photo_like_image(width, height), "WEBP", quality=80)

@@ -269,6 +269,11 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     """Largest image sent, in bytes; larger images are downscaled and re-encoded."""
     max_image_pixels: PositiveInt = _DEFAULT_LIMITS.max_pixels
     """Pixel budget of an image sent; larger images are downscaled."""
+    max_decode_bytes: PositiveInt | None = None
+    """Memory one image's decoding may take; an image that would take more is refused
+    before decoding. ``None``: 16 bytes per pixel of ``max_image_pixels``, at least 64 MiB
+    (a 16 MP PNG, a 4 MP WebP, a progressive JPEG of about 4000 x 4000, any baseline JPEG).
+    Raise it for large WebP photos (a 12 MP WebP takes about 192 MB: ``200 * 2**20``)."""
     max_source_bytes: PositiveInt = _DEFAULT_POLICY.max_source_bytes
     """Most bytes read from any image source (file, download, data URL) before decoding."""
     remote_image_timeout: PositiveFloat = _DEFAULT_POLICY.remote_timeout
@@ -660,7 +665,9 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
                 remote_timeout=self.remote_image_timeout,
             ),
             image_limits=ImageLimits(
-                max_image_bytes=self.max_image_bytes, max_pixels=self.max_image_pixels
+                max_image_bytes=self.max_image_bytes,
+                max_pixels=self.max_image_pixels,
+                max_decode_bytes=self.max_decode_bytes,
             ),
             retry=RetrySettings(
                 max_retries=self.max_retries,

@@ -443,8 +443,8 @@ def _check_decode_memory(
         raise ImageInputError(
             f"decoding this {width:,} x {height:,} {kind} would take about {needed / 2**20:,.0f} "
             f"MiB, more than the {budget / 2**20:,.0f} MiB allowed; refused before decoding. Send "
-            "a smaller image, or a baseline (non-progressive) JPEG (the budget is 16 bytes per "
-            "pixel of max_image_pixels, at least 64 MiB: ImageLimits.max_decode_bytes)"
+            "a smaller image or a baseline (non-progressive) JPEG, or raise the budget with "
+            "max_decode_bytes (by default 16 bytes per pixel of max_image_pixels, at least 64 MiB)"
         )
 
 

@@ -139,3 +139,17 @@ def test_connections_beyond_the_cap_are_refused_cleanly_and_others_still_served(
     assert all(answer == b"" for _, answer in stalled)
     assert status == 200  # once the stalled ones timed out, the emulator serves again
     assert stats["connections"]["refused"] == 1
+
+
+def test_a_tls_handshake_that_never_comes_is_cut_at_the_header_timeout():
+    with FoundryEmulator(key=KEY, tls=True, header_timeout=HEADER_TIMEOUT) as emulator:
+        host, port = "127.0.0.1", emulator.port
+
+        async def scenario() -> list[tuple[float, bytes]]:
+            # Silent, and half a ClientHello (a TLS record header announcing 512 bytes).
+            payloads = [b"", b"\x16\x03\x01\x02\x00\x01"]
+            return await asyncio.gather(*(_stall(host, port, p) for p in payloads))
+
+        results = asyncio.run(scenario())
+    assert all(answer == b"" for _, answer in results)
+    assert max(elapsed for elapsed, _ in results) < HEADER_TIMEOUT + SLACK

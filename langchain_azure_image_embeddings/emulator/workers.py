@@ -14,10 +14,15 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import signal
+from typing import Any
 
 from langchain_azure_image_embeddings.emulator.work import warm_up
 
 MAX_WORKERS = 64
+_START_TIMEOUT_S = 120.0
+_ready_barrier: Any = None
+"""In a worker process: the barrier every worker reaches once started (see `start_executor`)."""
 
 
 def check_workers(workers: int) -> None:
@@ -47,16 +52,41 @@ def start_executor(workers: int) -> concurrent.futures.Executor:
         return concurrent.futures.ThreadPoolExecutor(
             max_workers=min(8, (os.cpu_count() or 1) + 2), thread_name_prefix="emulator-embed"
         )
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(workers)
     executor = concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(barrier,),
     )
     try:
-        for future in [executor.submit(warm_up) for _ in range(workers)]:
-            future.result()
+        # One task per worker, each waiting at the barrier: only once every process has started
+        # (and ignores Ctrl+C) and warmed up do they all return.
+        for future in [executor.submit(_ready) for _ in range(workers)]:
+            future.result(timeout=_START_TIMEOUT_S)
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     return executor
+
+
+def _start_worker(barrier: Any) -> None:
+    """Set up a worker process: keep the barrier; leave Ctrl+C to the server's process.
+
+    A terminal sends SIGINT to the whole process group: a worker that took it would die with a
+    traceback and fail the requests it was computing. The server's process stops the workers
+    in order instead.
+    """
+    global _ready_barrier
+    _ready_barrier = barrier
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _ready() -> None:
+    """Warm up, then wait until every worker has (run once per worker at start)."""
+    warm_up()
+    _ready_barrier.wait(_START_TIMEOUT_S)
 
 
 def stop_executor(executor: concurrent.futures.Executor) -> None:

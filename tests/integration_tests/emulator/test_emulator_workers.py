@@ -3,8 +3,13 @@ faults, the rate limit and received images still global and exact."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,6 +27,7 @@ from ...conftest import png_bytes
 from .conftest import data_url, send
 
 KEY = "workers-key"
+MODULE = "langchain_azure_image_embeddings.emulator"
 V3 = "Cohere-embed-v3-english"
 
 
@@ -115,3 +121,59 @@ def test_faults_and_rate_limit_stay_global_and_exact():
 def test_workers_out_of_range_are_refused():
     with pytest.raises(ValueError, match="workers"):
         FoundryEmulator(workers=0)
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(entry))
+    return members
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_cli_workers_stop_cleanly_when_ctrl_c_reaches_the_whole_group():
+    process = subprocess.Popen(
+        [sys.executable, "-m", MODULE, "--key", KEY, "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as in a terminal
+    )
+    try:
+        assert process.stdout is not None
+        endpoint = process.stdout.readline().strip().removeprefix("endpoint: ")
+        assert endpoint.startswith("http://127.0.0.1:")
+        # The server, its two workers (and multiprocessing's resource tracker).
+        assert len(_group_members(process.pid)) >= 3
+        host, port = endpoint.removeprefix("http://").removesuffix("/models").split(":")
+        assert _send_to(host, int(port)) == 200
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl+C in a terminal does
+        assert process.wait(timeout=20) == 0
+        _, stderr = process.communicate(timeout=5)
+        assert "Traceback" not in stderr, stderr
+        assert _group_members(process.pid) == []
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _send_to(host: str, port: int) -> int:
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/models/embeddings?api-version=2025-04-01",
+            body=json.dumps({"input": ["x"]}),
+            headers={"api-key": KEY, "Content-Type": "application/json"},
+        )
+        return connection.getresponse().status
+    finally:
+        connection.close()

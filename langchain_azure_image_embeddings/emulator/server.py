@@ -270,6 +270,9 @@ class _Service:
         raise asyncio.CancelledError  # No answer: the connection is gone.
 
     def _finish(self, request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+        # Answered (its body read or not): the connection's next bytes start a new request,
+        # whose headers are timed.
+        self._guard.request_read(request.transport)
         flavour = flavour_of_path(request.path)
         # A 401 comes from the gateway, before any model session (as recorded).
         reached_model = response.status != 401

@@ -153,3 +153,26 @@ def test_a_tls_handshake_that_never_comes_is_cut_at_the_header_timeout():
         results = asyncio.run(scenario())
     assert all(answer == b"" for _, answer in results)
     assert max(elapsed for elapsed, _ in results) < HEADER_TIMEOUT + SLACK
+
+
+def test_a_kept_alive_connection_stalling_after_an_early_error_is_closed_too():
+    with FoundryEmulator(key=KEY, header_timeout=HEADER_TIMEOUT) as emulator:
+        host, port = "127.0.0.1", emulator.port
+
+        async def scenario() -> tuple[bytes, float, bytes]:
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(b"GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # 404, no body read
+            first = await reader.readuntil(b"Resource not found")
+            start = time.monotonic()
+            writer.write(HALF_REQUEST)  # then half of a second request, and silence
+            try:
+                rest = await asyncio.wait_for(reader.read(), GIVE_UP_S)
+            except ConnectionResetError:
+                rest = b""
+            writer.close()
+            return first, time.monotonic() - start, rest
+
+        first, elapsed, rest = asyncio.run(scenario())
+    assert first.startswith(b"HTTP/1.1 404")
+    assert elapsed < HEADER_TIMEOUT + SLACK
+    assert b"HTTP/1.1" not in rest.split(b"Resource not found")[-1]

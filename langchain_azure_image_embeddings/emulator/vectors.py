@@ -46,7 +46,9 @@ _ONE_AT_A_TIME = threading.Lock()
 
 # numpy is a dependency and always used here. Each numpy step keeps its plain-Python twin as the
 # readable definition of the transform: a unit test sets `_numpy = None` and checks that both
-# give the same floats, bit for bit.
+# give the same floats, bit for bit. With numpy, the steps pass float64 arrays to each other
+# (`_Floats`) and only the finished vector becomes a list: converting between lists and arrays
+# at every step cost as much as the arithmetic.
 try:
     import numpy as _numpy
 except ImportError:  # pragma: no cover - a broken install: the plain twins still work
@@ -63,16 +65,19 @@ _TYPED_INPUTS = ("query", "document")
 _SECOND_COPY = 0.6180339887
 _WORD = re.compile(r"\w+", re.UNICODE)
 
+_Floats = Any
+"""A vector between two steps: a list of floats, or with numpy a float64 array."""
+
 
 @dataclass(frozen=True)
 class _SignedPermutation:
     order: tuple[int, ...]
     signs: tuple[float, ...]
 
-    def apply(self, vector: Sequence[float]) -> list[float]:
+    def apply(self, vector: _Floats) -> _Floats:
         if _numpy is not None:  # the same products, bit-identical, much faster
             picked = _numpy.asarray(vector, dtype=_numpy.float64)[self._arrays[0]]
-            return (self._arrays[1] * picked).tolist()  # type: ignore[no-any-return]
+            return self._arrays[1] * picked
         return [sign * vector[index] for index, sign in zip(self.order, self.signs, strict=True)]
 
     @functools.cached_property
@@ -144,7 +149,7 @@ def _type_permutation(model: str, dimensions: int, input_type: str) -> _SignedPe
     return _signed_permutation(f"type:{model}:{input_type}", dimensions)
 
 
-def _walsh_hadamard(values: list[float]) -> list[float]:
+def _walsh_hadamard(values: _Floats) -> _Floats:
     if _numpy is not None and len(values) > 1:
         return _walsh_hadamard_numpy(values)
     x = values
@@ -161,7 +166,7 @@ def _walsh_hadamard(values: list[float]) -> list[float]:
     return x
 
 
-def _walsh_hadamard_numpy(values: list[float]) -> list[float]:
+def _walsh_hadamard_numpy(values: _Floats) -> _Floats:
     """The same butterflies with numpy, bit-identical to the loop above.
 
     Each output is the same single addition or subtraction, so the floats are the same;
@@ -176,31 +181,30 @@ def _walsh_hadamard_numpy(values: list[float]) -> list[float]:
         x = _numpy.stack((pairs[:, 0] + pairs[:, 1], pairs[:, 0] - pairs[:, 1]), axis=1)
         x = x.reshape(n)
         h *= 2
-    return x.tolist()  # type: ignore[no-any-return]
+    return x
 
 
-def _unit(vector: Sequence[float]) -> list[float]:
+def _unit(vector: _Floats) -> _Floats:
     """Scale to unit norm; a zero vector (no features at all) becomes the uniform unit vector."""
     if _numpy is not None:  # the same squares, exact sum and quotients: bit-identical
         values = _numpy.asarray(vector, dtype=_numpy.float64)
         norm = math.sqrt(math.fsum((values * values).tolist()))
         if norm == 0.0:
-            return [1.0 / math.sqrt(len(vector))] * len(vector)
-        return (values / norm).tolist()  # type: ignore[no-any-return]
+            return _numpy.full(values.size, 1.0 / math.sqrt(values.size))
+        return values / norm
     norm = math.sqrt(math.fsum(v * v for v in vector))
     if norm == 0.0:
         return [1.0 / math.sqrt(len(vector))] * len(vector)
     return [v / norm for v in vector]
 
 
-def _project(features: Sequence[float], profile: ModelProfile) -> list[float]:
+def _project(features: Sequence[float], profile: ModelProfile) -> _Floats:
     """Mix a FEATURES-long feature vector into a unit vector of the model's full dimension."""
     mixer = _mixer(profile.name)
     if _numpy is not None:  # the same products, bit-identical
         doubled = _numpy.asarray(features, dtype=_numpy.float64)
-        stacked = (mixer._signs * _numpy.concatenate((doubled, doubled))).tolist()
-        spread = _walsh_hadamard(stacked)
-        weighted = (mixer._weights * _numpy.asarray(spread, dtype=_numpy.float64)).tolist()
+        stacked = mixer._signs * _numpy.concatenate((doubled, doubled))
+        weighted = mixer._weights * _walsh_hadamard(stacked)
     else:
         stacked = [s * f for s, f in zip(mixer.signs_a, features, strict=True)]
         stacked += [s * f for s, f in zip(mixer.signs_b, features, strict=True)]
@@ -241,7 +245,7 @@ def text_features(text: str) -> list[float]:
 
 
 def _finish(
-    full: list[float], profile: ModelProfile, input_type: str | None, dimensions: int | None
+    full: _Floats, profile: ModelProfile, input_type: str | None, dimensions: int | None
 ) -> list[float]:
     if input_type is not None and input_type not in profile.input_types:
         raise ValueError(f"{profile.name} does not support input_type {input_type!r}")
@@ -251,8 +255,7 @@ def _finish(
         assert input_type is not None
         shifted = _type_permutation(profile.name, len(full), input_type).apply(full)
         if _numpy is not None:  # the same products and sums, bit-identical
-            values = _numpy.asarray(full, dtype=_numpy.float64)
-            full = _unit((values + _TYPE_STRENGTH * _numpy.asarray(shifted)).tolist())
+            full = _unit(_numpy.asarray(full, dtype=_numpy.float64) + _TYPE_STRENGTH * shifted)
         else:
             full = _unit([v + _TYPE_STRENGTH * s for v, s in zip(full, shifted, strict=True)])
     vector = _unit(full[: dimensions or profile.dimensions])
@@ -276,9 +279,15 @@ def embed_decoded_image(
         full = _project(features, profile)
         if text is not None:
             text_full = _project(text_features(text), profile)
-            full = _unit(
-                [_IMAGE_WEIGHT * i + _TEXT_WEIGHT * t for i, t in zip(full, text_full, strict=True)]
-            )
+            if _numpy is not None:  # the same products and sums, bit-identical
+                full = _unit(_IMAGE_WEIGHT * full + _TEXT_WEIGHT * text_full)
+            else:
+                full = _unit(
+                    [
+                        _IMAGE_WEIGHT * i + _TEXT_WEIGHT * t
+                        for i, t in zip(full, text_full, strict=True)
+                    ]
+                )
         return _finish(full, profile, input_type, dimensions)
 
 

@@ -26,6 +26,7 @@ from langchain_azure_image_embeddings.emulator.faults import (
 )
 from langchain_azure_image_embeddings.emulator.profiles import MODEL_PROFILES
 from langchain_azure_image_embeddings.emulator.server import FoundryEmulator
+from langchain_azure_image_embeddings.emulator.workers import check_workers
 
 
 def _fault_kinds(value: str) -> tuple[str, ...]:
@@ -35,6 +36,15 @@ def _fault_kinds(value: str) -> tuple[str, ...]:
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return kinds
+
+
+def _workers(value: str) -> int:
+    workers = int(value)
+    try:
+        check_workers(workers)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return workers
 
 
 def _positive(value: str) -> float:
@@ -99,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--workers",
-        type=int,
+        type=_workers,
         default=1,
         help="processes computing the answers; counters, faults and rpm stay global (default 1)",
     )

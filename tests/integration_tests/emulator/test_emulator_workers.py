@@ -177,3 +177,15 @@ def _send_to(host: str, port: int) -> int:
         return connection.getresponse().status
     finally:
         connection.close()
+
+
+def test_cli_flags_for_workers_and_connection_limits():
+    from langchain_azure_image_embeddings.emulator.__main__ import build_parser
+
+    flags = "--workers 3 --header-timeout 2.5 --body-timeout 9 --max-connections 100"
+    args = build_parser().parse_args(flags.split())
+    assert (args.workers, args.header_timeout, args.body_timeout) == (3, 2.5, 9.0)
+    assert args.max_connections == 100
+    for bad in (["--workers", "0"], ["--header-timeout", "0"], ["--body-timeout", "-1"]):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(bad)

@@ -7,6 +7,7 @@ Public names::
         ImageInput,              # an image, optionally paired with text
         ImageInputError,         # bad input (a ValueError); names the input's position
         EmbeddingServiceError,   # the endpoint answered with an error (after retries)
+        ImageEmbeddingsError,    # the base of both, and of EmbeddingBatchError
         add_images, add_image_folder,          # images into any LangChain vector store
         aadd_images, aadd_image_folder,        # (+ async twins)
         search_by_image, asearch_by_image,     # any image form -> the store's search by vector
@@ -20,6 +21,7 @@ from langchain_azure_image_embeddings._version import __version__
 from langchain_azure_image_embeddings.errors import (
     EmbeddingBatchError,
     EmbeddingServiceError,
+    ImageEmbeddingsError,
     ImageInputError,
     InputTypeFallbackWarning,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "AzureAIImageEmbeddings",
     "EmbeddingBatchError",
     "EmbeddingServiceError",
+    "ImageEmbeddingsError",
     "ImageInput",
     "ImageInputError",
     "InputTypeFallbackWarning",

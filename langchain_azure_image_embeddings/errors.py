@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "EmbeddingBatchError",
+    "ImageEmbeddingsError",
     "EmbeddingServiceError",
     "ImageInputError",
     "InputTypeFallbackWarning",
@@ -91,11 +92,19 @@ def combine_input_errors(failures: Mapping[int, ImageInputError]) -> ImageInputE
     return error
 
 
+class ImageEmbeddingsError(Exception):
+    """The base of every error this package raises for a call: catch it to catch them all.
+
+    :class:`ImageInputError` (also a ``ValueError``), :class:`EmbeddingServiceError`
+    (also a ``RuntimeError``) and :class:`EmbeddingBatchError`.
+    """
+
+
 class InputTypeFallbackWarning(UserWarning):
     """The model refused ``input_type``; requests are sent without it from now on."""
 
 
-class ImageInputError(ValueError):
+class ImageInputError(ImageEmbeddingsError, ValueError):
     """An input could not be used: unreadable, not an image, too large, or not allowed.
 
     When several inputs of one call fail, :attr:`failures` holds each error
@@ -143,7 +152,7 @@ def _rebuild_input_error(reason: str, position: int | None, source: str | None) 
     return ImageInputError(reason, position=position, source=source)
 
 
-class EmbeddingServiceError(RuntimeError):
+class EmbeddingServiceError(ImageEmbeddingsError, RuntimeError):
     """The endpoint answered with an error, or could not be reached, after any retries.
 
     The message never contains the key, a bearer token, or image data.
@@ -234,7 +243,7 @@ def _rebuild_service_error(
     )
 
 
-class EmbeddingBatchError(ValueError):
+class EmbeddingBatchError(ImageEmbeddingsError):
     """Some inputs of a call failed; the others were embedded and are kept here.
 
     Raised by the LangChain methods when any input fails. Nothing that was

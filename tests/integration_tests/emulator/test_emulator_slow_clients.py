@@ -17,8 +17,8 @@ from langchain_azure_image_embeddings.emulator import FoundryEmulator
 from langchain_azure_image_embeddings.emulator.connections import FLOODED_LOGGERS
 
 KEY = "slow-clients-key"
-HEADER_TIMEOUT = 1.0
-BODY_TIMEOUT = 1.5
+HEADER_TIMEOUT = 2.0  # a good client on a loaded machine must not be taken for a stall
+BODY_TIMEOUT = 2.5
 SLACK = 2.0  # scheduling on a loaded 2-core machine
 GIVE_UP_S = 10.0
 GOOD_CLIENTS = 200

@@ -8,6 +8,7 @@ longer locally.
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import os
 import socket
@@ -185,12 +186,19 @@ def forbidden_io() -> Iterator[None]:
     def forbidden(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("I/O attempted")
 
-    with pytest.MonkeyPatch.context() as patch:
-        for module, name in [(os, "stat"), (os, "open"), (socket, "getaddrinfo")]:
-            patch.setattr(module, name, forbidden)
-        patch.setattr(os.path, "realpath", forbidden)
-        patch.setattr(socket.socket, "connect", forbidden)
-        yield
+    # No garbage collection inside: a finalizer's ResourceWarning (a socket another test left)
+    # would look its source line up (os.stat) and be taken for the code under test's I/O.
+    gc.collect()
+    gc.disable()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for module, name in [(os, "stat"), (os, "open"), (socket, "getaddrinfo")]:
+                patch.setattr(module, name, forbidden)
+            patch.setattr(os.path, "realpath", forbidden)
+            patch.setattr(socket.socket, "connect", forbidden)
+            yield
+    finally:
+        gc.enable()
 
 
 @settings(FUZZ, max_examples=max(100, EXAMPLES // 2))

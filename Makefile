@@ -27,7 +27,7 @@ $(UV):
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-groups
+	$(UV) sync --frozen --all-groups --all-extras
 	@touch $@
 
 setup: .venv/.synced ## Install the package and every development dependency (locked)
@@ -50,9 +50,10 @@ test: setup lint typecheck typing sdk-tests-source ## Everything: lint, types, a
 	$(RUN) pytest $(PYTEST_NET) -p no:cacheprovider tests
 	$(RUN) mkdocs build --strict --quiet --site-dir .site-check
 
-lint: setup ## ruff check and format check
+lint: setup ## ruff check and format check, and the import layers (import-linter contracts)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	.venv/bin/lint-imports
 
 format: setup ## Format and fix what ruff can
 	$(RUN) ruff format .

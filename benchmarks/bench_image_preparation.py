@@ -37,11 +37,11 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from langchain_azure_image_embeddings.image_preparation import (  # noqa: E402
+from langchain_azure_image_embeddings._images.preparation import (  # noqa: E402
     ImageLimits,
     prepare_image,
 )
-from langchain_azure_image_embeddings.image_sources import ImagePolicy  # noqa: E402
+from langchain_azure_image_embeddings._images.sources import ImagePolicy  # noqa: E402
 from tests.unit_tests.images.image_corpus import photo_like_jpeg  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "image_preparation.json"

@@ -45,9 +45,9 @@ def _files() -> dict[str, tuple[bytes, bool]]:
 
 
 def child(path: Path) -> dict[str, Any]:
+    from langchain_azure_image_embeddings._images.preparation import ImageLimits, prepare_image
+    from langchain_azure_image_embeddings._images.sources import ImagePolicy
     from langchain_azure_image_embeddings.errors import ImageInputError
-    from langchain_azure_image_embeddings.image_preparation import ImageLimits, prepare_image
-    from langchain_azure_image_embeddings.image_sources import ImagePolicy
 
     data = path.read_bytes()
     policy, limits = ImagePolicy(), ImageLimits()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from langchain_azure_image_embeddings import batch_preparation
+from langchain_azure_image_embeddings._engine import batch_preparation
 
 from .images import photos
 from .seed import seed_client, seed_loop

@@ -3,8 +3,8 @@
 Baseline in the same run, on the same emulator: ``langchain-azure-ai``'s
 ``AzureAIEmbeddingsModel`` (``embed_batch_size=96``), the text-only anchor
 users have today. The share of our client's CPU time spent reading responses
-(JSON and vectors, in ``wire.parse_embeddings``) is measured by wrapping that
-function.
+(JSON and vectors: the protocol's ``parse``, called by ``exchange._parse``) is measured by
+wrapping that function.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from langchain_azure_image_embeddings import exchange
+from langchain_azure_image_embeddings._engine import exchange
 
 from .support import MODEL, CpuTimer, EmulatorProcess, ours, row, timed
 
@@ -67,13 +67,13 @@ def run() -> dict[str, Any]:
         )
         embeddings.embed_documents(["warm-up"])
         emulator.reset()
-        reader = CpuTimer(exchange.parse_embeddings)
-        exchange.parse_embeddings = reader  # type: ignore[assignment]
+        reader = CpuTimer(exchange._parse)
+        exchange._parse = reader  # type: ignore[assignment]
         try:
             with timed() as timing:
                 vectors = embeddings.embed_documents(inputs)
         finally:
-            exchange.parse_embeddings = reader.function  # type: ignore[assignment]
+            exchange._parse = reader.function  # type: ignore[assignment]
         stats = emulator.stats()
         embeddings.close()
         assert len(vectors) == COUNT

@@ -35,8 +35,8 @@ from langchain_core.documents import Document
 from langchain_core.vectorstores import InMemoryVectorStore
 from PIL import Image, ImageDraw
 
+from langchain_azure_image_embeddings._images.contact_sheet import SheetRow, render_contact_sheet
 from langchain_azure_image_embeddings._protocols import resolve_endpoint
-from langchain_azure_image_embeddings.contact_sheet import SheetRow, render_contact_sheet
 from langchain_azure_image_embeddings.embeddings import AzureAIImageEmbeddings
 from langchain_azure_image_embeddings.indexing import add_image_folder
 

@@ -33,31 +33,32 @@ from pydantic import (
 )
 from typing_extensions import Self
 
+from langchain_azure_image_embeddings._engine.batch_preparation import RequestOptions
+from langchain_azure_image_embeddings._engine.cache import EmbeddingCache
+from langchain_azure_image_embeddings._engine.call_config import CallConfig
+from langchain_azure_image_embeddings._engine.drivers import run_async, run_sync
+from langchain_azure_image_embeddings._engine.exchange import ExchangePolicy
+from langchain_azure_image_embeddings._engine.plan import CallPlan, classify_lazily
+from langchain_azure_image_embeddings._engine.precomputed import take_precomputed
+from langchain_azure_image_embeddings._engine.progress import call_progress, require_tqdm
+from langchain_azure_image_embeddings._engine.results import CallResults, Outcome
+from langchain_azure_image_embeddings._engine.runtime import Runtime
+from langchain_azure_image_embeddings._engine.settings_checks import (
+    check_call_argument,
+    check_settings,
+    image_root_entries,
+)
+from langchain_azure_image_embeddings._images.inputs import ImageItem, Item, classify
+from langchain_azure_image_embeddings._images.preparation import ImageLimits
+from langchain_azure_image_embeddings._images.remote import check_allowed_host
+from langchain_azure_image_embeddings._images.sources import ImagePolicy, check_image_source_policy
 from langchain_azure_image_embeddings._protocols import (
     ResolvedEndpoint,
     protocol_for,
     resolve_endpoint,
 )
-from langchain_azure_image_embeddings.batch_preparation import RequestOptions
-from langchain_azure_image_embeddings.cache import EmbeddingCache
-from langchain_azure_image_embeddings.call_config import CallConfig
-from langchain_azure_image_embeddings.drivers import CallPlan, classify_lazily, run_async, run_sync
-from langchain_azure_image_embeddings.exchange import ExchangePolicy
-from langchain_azure_image_embeddings.image_preparation import ImageLimits
-from langchain_azure_image_embeddings.image_sources import ImagePolicy, check_image_source_policy
-from langchain_azure_image_embeddings.inputs import ImageItem, Item, classify
-from langchain_azure_image_embeddings.precomputed import take_precomputed
-from langchain_azure_image_embeddings.progress import call_progress, require_tqdm
-from langchain_azure_image_embeddings.remote_images import check_allowed_host
-from langchain_azure_image_embeddings.results import CallResults, Outcome
-from langchain_azure_image_embeddings.retry import RetrySettings
-from langchain_azure_image_embeddings.runtime import Runtime
-from langchain_azure_image_embeddings.settings_checks import (
-    check_call_argument,
-    check_settings,
-    image_root_entries,
-)
-from langchain_azure_image_embeddings.transport import TransportSettings
+from langchain_azure_image_embeddings._transport.clients import TransportSettings
+from langchain_azure_image_embeddings._transport.retry import RetrySettings
 from langchain_azure_image_embeddings.usage import UsageTotals, active_trackers, track
 
 __all__ = ["AzureAIImageEmbeddings"]

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from langchain_azure_image_embeddings._images.preparation import ImageLimits, prepare_image
 from langchain_azure_image_embeddings.errors import ImageInputError
-from langchain_azure_image_embeddings.image_preparation import ImageLimits, prepare_image
 from langchain_azure_image_embeddings.indexing import IMAGE_SUFFIXES, embeddings_of
 
 if TYPE_CHECKING:  # annotations only: importing them costs the tool stack at import

@@ -22,9 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from langchain_azure_image_embeddings._engine.precomputed import (
+    PrecomputedVectors,
+    precomputed_vectors,
+)
+from langchain_azure_image_embeddings._engine.progress import shared_progress
 from langchain_azure_image_embeddings.image_input import ImageInput
-from langchain_azure_image_embeddings.precomputed import PrecomputedVectors, precomputed_vectors
-from langchain_azure_image_embeddings.progress import shared_progress
 
 if TYPE_CHECKING:  # annotations only: importing them costs the vector-store stack at import
     from langchain_core.vectorstores import VectorStore

@@ -8,9 +8,32 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from langchain_azure_image_embeddings.wire import Usage
+__all__ = ["Usage", "UsageTotals", "active_trackers", "track"]
 
-__all__ = ["UsageTotals", "active_trackers", "track"]
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What the service reported it counted for one or more requests.
+
+    Attributes:
+        prompt_tokens: Tokens counted for the inputs (Cohere: ``input_tokens``).
+        total_tokens: Tokens billed in all (Cohere: input and image tokens).
+        images: Images counted, where the service reports them.
+        image_tokens: Tokens counted for images, where the service reports them.
+    """
+
+    prompt_tokens: int = 0
+    total_tokens: int = 0
+    images: int = 0
+    image_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.total_tokens + other.total_tokens,
+            self.images + other.images,
+            self.image_tokens + other.image_tokens,
+        )
 
 
 @dataclass

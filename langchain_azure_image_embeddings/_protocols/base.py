@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from langchain_azure_image_embeddings.wire import EmbeddingsBody, ParsedEmbeddings
+from langchain_azure_image_embeddings._protocols.wire import EmbeddingsBody, ParsedEmbeddings
 
 __all__ = ["ApiName", "Entry", "RequestLimits", "RequestSpec", "WireProtocol"]
 

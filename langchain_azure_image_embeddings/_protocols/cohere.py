@@ -27,7 +27,7 @@ from langchain_azure_image_embeddings._protocols.base import (
     RequestSpec,
     WireProtocol,
 )
-from langchain_azure_image_embeddings.wire import (
+from langchain_azure_image_embeddings._protocols.wire import (
     EmbeddingsBody,
     ParsedEmbeddings,
     ResponseFormatError,

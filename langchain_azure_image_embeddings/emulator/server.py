@@ -53,6 +53,7 @@ from langchain_azure_image_embeddings.emulator.errors import (
     too_large,
     unauthorized,
 )
+from langchain_azure_image_embeddings.emulator.extra import INSTALL_HINT, has_module
 from langchain_azure_image_embeddings.emulator.faults import (
     DEFAULT_FAULTS,
     Fault,
@@ -527,6 +528,12 @@ class FoundryEmulator:
         """
         if self._thread is not None:
             raise RuntimeError("the emulator is already running")
+        if not has_module("numpy"):
+            logger.warning(
+                "numpy is not installed: the emulator computes vectors in plain Python, several "
+                "times slower; %s",
+                INSTALL_HINT,
+            )
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.create_server((self.host, self._requested_port), family=family, backlog=512)
         self._port = sock.getsockname()[1]

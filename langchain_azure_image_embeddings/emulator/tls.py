@@ -7,11 +7,12 @@ import ipaddress
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from langchain_azure_image_embeddings.emulator.extra import require_extra
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 DEFAULT_HOSTS = ("127.0.0.1", "localhost")
 _VALIDITY = datetime.timedelta(days=2)
@@ -33,10 +34,15 @@ class TlsFiles:
 
 
 def _name(common_name: str) -> x509.Name:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
 def _san(host: str) -> x509.GeneralName:
+    from cryptography import x509
+
     try:
         return x509.IPAddress(ipaddress.ip_address(host))
     except ValueError:
@@ -53,6 +59,12 @@ def generate_certificates(directory: Path, hosts: tuple[str, ...] = DEFAULT_HOST
     Returns:
         The written files.
     """
+    require_extra("cryptography", "the HTTPS mode (--tls)")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
     now = datetime.datetime.now(datetime.timezone.utc)
     not_before, not_after = now - datetime.timedelta(minutes=5), now + _VALIDITY
     ca_key = ec.generate_private_key(ec.SECP256R1())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
 from pathlib import Path
@@ -43,6 +44,17 @@ def test_the_api_reference_lists_every_public_name() -> None:
         and _defined_in(name) not in documented
     ]
     assert undocumented == []
+
+
+def test_the_api_reference_lists_only_public_names() -> None:
+    """Nothing private is documented: no underscore module, and every name exported."""
+    for path in sorted(_documented()):
+        module_name, _, name = path.rpartition(".")
+        assert not any(part.startswith("_") for part in path.split(".")), path
+        module = importlib.import_module(module_name)
+        exported = getattr(module, "__all__", ())
+        assert name in exported or module is langchain_azure_image_embeddings, path
+        assert getattr(module, name, None) is not None, path
 
 
 def _defined_in(name: str) -> str:

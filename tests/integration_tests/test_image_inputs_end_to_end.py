@@ -20,9 +20,9 @@ import pytest
 from PIL import Image
 
 from langchain_azure_image_embeddings import AzureAIImageEmbeddings, ImageInput, ImageInputError
+from langchain_azure_image_embeddings._images.preparation import ImageLimits, prepare_image
+from langchain_azure_image_embeddings._images.sources import ImagePolicy
 from langchain_azure_image_embeddings.emulator import FoundryEmulator, expected_image_vector
-from langchain_azure_image_embeddings.image_preparation import ImageLimits, prepare_image
-from langchain_azure_image_embeddings.image_sources import ImagePolicy
 
 from ..conftest import MODEL, make_embeddings
 from ..unit_tests.images.image_corpus import (

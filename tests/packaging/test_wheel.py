@@ -118,6 +118,12 @@ def test_the_wheel_has_its_data_and_complete_metadata(dist: dict[str, Path]) -> 
     requirements = metadata.get_all("Requires-Dist") or []
     assert any(re.match(r"azure-ai-inference\b", requirement) for requirement in requirements)
     assert "azure-image-embeddings-emulator" in entry_points
+    # A plain install pulls neither the emulator's certificates nor its numpy: both come with
+    # the `emulator` extra only.
+    for heavy in ("numpy", "cryptography"):
+        pulled = [req for req in requirements if re.match(rf"{heavy}\b", req)]
+        only_extra = re.compile(r"extra\s*==\s*[\"']emulator[\"']")
+        assert pulled and all(only_extra.search(req) for req in pulled), pulled
 
 
 def test_the_sdist_has_what_a_rebuild_and_a_reader_need(dist: dict[str, Path]) -> None:
@@ -144,7 +150,8 @@ def fresh_venv(dist: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) 
     work = tmp_path_factory.mktemp("venv")
     lock = work / "pylock.toml"
     _run(
-        uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--format", "pylock.toml",
+        uv, "export", "--frozen", "--no-dev", "--extra", "emulator", "--no-emit-project",
+        "--format", "pylock.toml",
         "--output-file", lock, env=env,
     )  # fmt: skip
     venv = work / "venv"

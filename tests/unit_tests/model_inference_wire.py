@@ -7,7 +7,7 @@ from typing import Any
 
 from langchain_azure_image_embeddings._protocols import RequestSpec
 from langchain_azure_image_embeddings._protocols.model_inference import ModelInference
-from langchain_azure_image_embeddings.wire import EmbeddingsBody, ParsedEmbeddings
+from langchain_azure_image_embeddings._protocols.wire import EmbeddingsBody, ParsedEmbeddings
 
 CODEC = ModelInference()
 

@@ -12,7 +12,7 @@ from langchain_azure_image_embeddings import EmbeddingServiceError
 from langchain_azure_image_embeddings.emulator import FoundryEmulator
 
 from ...conftest import EMULATOR_KEY, png_bytes
-from ..core.test_credentials import TOKEN, RecordingAsyncCredential, RecordingCredential
+from ..embeddings.test_credentials import TOKEN, RecordingAsyncCredential, RecordingCredential
 from .conftest import COHERE_ROUTE, V3, V4, cohere_embeddings, expected, route_requests
 
 AI_SCOPE = ("https://ai.azure.com/.default",)

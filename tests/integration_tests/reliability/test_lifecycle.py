@@ -21,7 +21,7 @@ from langchain_azure_image_embeddings.emulator import (
 )
 
 from ...conftest import EMULATOR_KEY, MODEL, make_embeddings, png_bytes
-from ..core.test_credentials import TOKEN, RecordingAsyncCredential
+from ..embeddings.test_credentials import TOKEN, RecordingAsyncCredential
 from .conftest import embed_images, settle_in_flight
 
 TEXTS = "/embeddings"

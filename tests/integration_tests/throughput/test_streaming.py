@@ -12,14 +12,14 @@ import weakref
 
 import pytest
 
-from langchain_azure_image_embeddings import batch_preparation, drivers
 from langchain_azure_image_embeddings import embeddings as embeddings_module
+from langchain_azure_image_embeddings._engine import batch_preparation, plan
+from langchain_azure_image_embeddings._transport.clients import AsyncTransport, SyncTransport
 from langchain_azure_image_embeddings.emulator import (
     FoundryEmulator,
     expected_image_vector,
     expected_text_vector,
 )
-from langchain_azure_image_embeddings.transport import AsyncTransport, SyncTransport
 
 from ...conftest import EMULATOR_KEY, MODEL, jpeg_bytes, make_embeddings
 
@@ -78,7 +78,7 @@ class _AliveCounter:
 @pytest.fixture
 def alive(monkeypatch):
     counter = _AliveCounter()
-    monkeypatch.setattr(drivers, "prepare_batch", counter.wrap(drivers.prepare_batch))
+    monkeypatch.setattr(plan, "prepare_batch", counter.wrap(plan.prepare_batch))
     return counter
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw
 
-from langchain_azure_image_embeddings.image_preparation import PreparedImage
+from langchain_azure_image_embeddings._images.preparation import PreparedImage
 
 # --- well-formed images --------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from langchain_azure_image_embeddings.image_sources import ImagePolicy
-from langchain_azure_image_embeddings.remote_images import check_allowed_host
+from langchain_azure_image_embeddings._images.remote import check_allowed_host
+from langchain_azure_image_embeddings._images.sources import ImagePolicy
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,9 @@ from collections.abc import Callable
 import pytest
 from PIL import Image
 
-from langchain_azure_image_embeddings.errors import ImageInputError
-from langchain_azure_image_embeddings.image_preparation import ImageLimits, prepare_image
-from langchain_azure_image_embeddings.image_sources import ImagePolicy
-from langchain_azure_image_embeddings.image_structure import (
+from langchain_azure_image_embeddings._images.preparation import ImageLimits, prepare_image
+from langchain_azure_image_embeddings._images.sources import ImagePolicy
+from langchain_azure_image_embeddings._images.structure import (
     MAX_GIF_EXTENSION_BLOCKS,
     MAX_JPEG_SCANS,
     MAX_JPEG_SEGMENTS,
@@ -25,6 +24,7 @@ from langchain_azure_image_embeddings.image_structure import (
     coefficient_bytes,
     inspect_structure,
 )
+from langchain_azure_image_embeddings.errors import ImageInputError
 
 from ...integration_tests.hardening.hostile_images import (
     flat_png,

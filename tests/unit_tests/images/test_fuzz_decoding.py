@@ -22,14 +22,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from langchain_azure_image_embeddings.errors import ImageInputError
-from langchain_azure_image_embeddings.image_preparation import (
+from langchain_azure_image_embeddings._images.preparation import (
     ImageLimits,
     PreparedImage,
     prepare_image,
     sniff_image_format,
 )
-from langchain_azure_image_embeddings.image_sources import ImagePolicy, read_image_source
+from langchain_azure_image_embeddings._images.sources import ImagePolicy, read_image_source
+from langchain_azure_image_embeddings.errors import ImageInputError
 
 from .image_corpus import (
     animated_gif,

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from langchain_azure_image_embeddings.errors import ImageInputError
-from langchain_azure_image_embeddings.image_preparation import (
+from langchain_azure_image_embeddings._images.preparation import (
     ImageLimits,
     PreparedImage,
     prepare_image,
     sniff_image_format,
 )
-from langchain_azure_image_embeddings.image_sources import ImagePolicy
+from langchain_azure_image_embeddings._images.sources import ImagePolicy
+from langchain_azure_image_embeddings.errors import ImageInputError
 
 from .image_corpus import (
     NOT_IMAGES,

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from langchain_azure_image_embeddings.errors import ImageInputError
-from langchain_azure_image_embeddings.image_sources import (
+from langchain_azure_image_embeddings._images.sources import (
     ImagePolicy,
     ImageSource,
     check_image_source_policy,
     is_download,
     read_image_source,
 )
+from langchain_azure_image_embeddings.errors import ImageInputError
 
 from .image_corpus import encode
 

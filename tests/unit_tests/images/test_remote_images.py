@@ -22,16 +22,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from langchain_azure_image_embeddings.errors import ImageInputError
-from langchain_azure_image_embeddings.image_preparation import ImageLimits, prepare_image
-from langchain_azure_image_embeddings.image_sources import ImagePolicy, read_image_source
-from langchain_azure_image_embeddings.remote_images import (
+from langchain_azure_image_embeddings._images.preparation import ImageLimits, prepare_image
+from langchain_azure_image_embeddings._images.remote import (
     blocked_address_reason,
     check_remote_url,
     describe_url,
     fetch_remote_image,
     normalize_host,
 )
+from langchain_azure_image_embeddings._images.sources import ImagePolicy, read_image_source
+from langchain_azure_image_embeddings.errors import ImageInputError
 
 from .image_corpus import sent_bytes
 from .image_server import CAT_PNG as PNG

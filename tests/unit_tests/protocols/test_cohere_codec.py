@@ -20,7 +20,11 @@ from langchain_azure_image_embeddings._protocols.cohere import (
     Cohere,
     model_family,
 )
-from langchain_azure_image_embeddings.wire import EmbeddingsBody, ResponseFormatError, Usage
+from langchain_azure_image_embeddings._protocols.wire import (
+    EmbeddingsBody,
+    ResponseFormatError,
+    Usage,
+)
 
 from .cohere_sdk import EMBEDDING_TYPES, INPUT_TYPES, check_body
 

@@ -24,6 +24,7 @@ WORKLOADS: dict[str, tuple[str, str, bool]] = {
     "R": ("benchmarks.response_reading", "response_reading", True),
     "W1": ("benchmarks.w1_requests", "w1_requests", True),
     "CACHE": ("benchmarks.cache_reuse", "cache", True),
+    "CACHEHIT": ("benchmarks.cache_hit", "cache_hit", True),
     "W2": ("benchmarks.w2_cpu", "w2_cpu", True),
     "W3": ("benchmarks.w3_memory", "w3_memory", True),
     "W4": ("benchmarks.w4_text", "w4_text", True),

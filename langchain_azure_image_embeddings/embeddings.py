@@ -689,7 +689,8 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         return self._config().transport
 
     def _plan(self, input_type: str | None, on_progress: Callable[[int], None] | None) -> CallPlan:
-        config = self._config()
+        runtime = self._runtime  # a private attribute: read once (pydantic's __getattr__)
+        config = runtime.config(self, self._build_config)
         options = RequestOptions(
             model=self.model,
             input_type=input_type,
@@ -703,7 +704,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         policy = ExchangePolicy(
             retry=config.retry,
             input_type_fallback=self.input_type_fallback,
-            memory=self._runtime.memory,
+            memory=runtime.memory,
             model=self.model,
             protocol=config.protocol,
             max_request_bytes=config.limits.max_request_bytes,
@@ -716,8 +717,8 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             images_per_request=config.limits.images_cap(self.images_per_request),
             texts_per_request=config.limits.texts_cap(self.texts_per_request),
             on_progress=on_progress,
-            rate_limit=self._runtime.rate_limit(self.requests_per_minute, self.tokens_per_minute),
-            pressure=self._runtime.pressure(self.max_concurrency),
+            rate_limit=runtime.rate_limit(self.requests_per_minute, self.tokens_per_minute),
+            pressure=runtime.pressure(self.max_concurrency),
             deadline=None if self.deadline is None else time.monotonic() + self.deadline,
             deadline_seconds=self.deadline,
             cache=None
@@ -762,7 +763,10 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         with self._call(inputs, strings_are_images, input_type) as (plan, items, first, results):
             if first:
                 items = list(items)
-            transport = self._runtime.sync_transport(self._transport_settings(), self.credential)
+            runtime = self._runtime
+            transport = runtime.sync_transport(
+                runtime.config(self, self._build_config).transport, self.credential
+            )
             run_sync(plan, items, results, transport)
         return results
 

@@ -55,10 +55,14 @@ def run_sync(
         results: Where vectors and failures go.
         transport: The sync transport.
     """
-    gate = ThreadGate(plan.adaptive_limit(), plan.rate_limit, plan.deadline)
     send = functools.partial(transport.send, deadline=plan.deadline)
+    # The gate and the threads are made at the first batch: a call the cache answers whole
+    # starts neither.
+    gate: ThreadGate | None = None
+    pool: ThreadPoolExecutor | None = None
 
     def perform(step: JobStep) -> PreparedRequest | HttpOutcome | None:
+        assert gate is not None
         if isinstance(step, Prepare):
             return plan.prepare(step)
         if isinstance(step, Send):
@@ -81,7 +85,6 @@ def run_sync(
                 else:
                     step = steps.send(reply)
 
-    pool = ThreadPoolExecutor(plan.max_concurrency, thread_name_prefix="azure-image-embeddings")
     ahead = _Window(plan.read_ahead)
     try:
         steps = plan.steps(items)
@@ -91,14 +94,19 @@ def run_sync(
                 rest = plan.answer_from_cache(step, results)
                 continue
             rest = None
+            if pool is None:
+                gate = ThreadGate(plan.adaptive_limit(), plan.rate_limit, plan.deadline)
+                pool = ThreadPoolExecutor(plan.max_concurrency, "azure-image-embeddings")
             ahead.enter()
             ahead.track(pool.submit(job, step))
         ahead.drain()
     except BaseException:
-        gate.cancel()
-        pool.shutdown(wait=False, cancel_futures=True)
+        if gate is not None and pool is not None:
+            gate.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    if pool is not None:
+        pool.shutdown(wait=True)
 
 
 _INTERRUPT_CHECK_SECONDS = 0.1

@@ -95,7 +95,7 @@ class Runtime:
             if (
                 self._sync_transport is not None
                 and made_from is not None
-                and made_from[0] == settings
+                and (made_from[0] is settings or made_from[0] == settings)
                 and made_from[1] is credential
             ):
                 return self._sync_transport

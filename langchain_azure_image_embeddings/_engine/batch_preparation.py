@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from langchain_azure_image_embeddings._engine.batching import Batch, Route
 from langchain_azure_image_embeddings._images.inputs import ImageItem, Item, TextItem
@@ -21,7 +21,6 @@ from langchain_azure_image_embeddings._images.preparation import (
     prepare_image,
 )
 from langchain_azure_image_embeddings._images.sources import (
-    CheckedSource,
     ImagePolicy,
     ImageSource,
     read_image_source,
@@ -206,7 +205,7 @@ def read_item_source(item: ImageItem, policy: ImagePolicy) -> ImageSource:
         ImageInputError: The source is not allowed or unreadable (position not yet set).
     """
     if item.checked is not None:
-        return cast(CheckedSource, item.checked).read(policy)
+        return item.checked.read(policy)
     return read_image_source(item.source, policy)
 
 

@@ -1,4 +1,4 @@
-"""Deciding what each input is: text for ``/embeddings`` or an image for ``/images/embeddings``.
+"""Deciding what each input is: a text, or an image (alone or with its paired text).
 
 Nothing here reads a file or opens a URL: classification looks only at the
 Python type of an input and, for strings, at whether it is an image data URL.
@@ -17,6 +17,8 @@ from langchain_azure_image_embeddings.image_input import ImageInput
 
 if TYPE_CHECKING:
     from PIL import Image
+
+    from langchain_azure_image_embeddings._images.sources import CheckedSource
 
 __all__ = ["ImageItem", "Item", "TextItem", "classify", "is_image_data_url", "is_pil_image"]
 
@@ -39,13 +41,13 @@ class ImageItem:
         source: The image as the caller gave it.
         text: The paired text, if any.
         checked: The source once checked against the image policy
-            (:func:`.image_sources.check_image_source_policy`), so that
-            reading it does not check it again; ``None`` until then.
+            (:func:`.sources.check_image_source_policy`), so that reading it
+            does not locate or check it again; ``None`` until then.
     """
 
     source: Any
     text: str | None = None
-    checked: Any = field(default=None, compare=False)
+    checked: CheckedSource | None = field(default=None, compare=False)
 
 
 Item = TextItem | ImageItem

@@ -364,9 +364,10 @@ class AsyncTransport:
             from azure.ai.inference.aio import ImageEmbeddingsClient
             from azure.core.pipeline.transport import AioHttpTransport
 
-            session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._settings.pool_size)
-            )
+            # No connection limit of its own: the session serves every async call of the
+            # instance on this loop, and each call's gate bounds its requests in flight
+            # (max_concurrency per call, as the sync client's pool does).
+            session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
             transport = AioHttpTransport(
                 session=session, session_owner=True, **self._settings.transport_options()
             )

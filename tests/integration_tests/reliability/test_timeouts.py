@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from langchain_azure_image_embeddings import AzureAIImageEmbeddings, EmbeddingServiceError
+from langchain_azure_image_embeddings import EmbeddingServiceError
 from langchain_azure_image_embeddings.emulator import expected_image_vector
 
 from ...conftest import MODEL, make_embeddings, png_bytes
@@ -52,10 +52,3 @@ def test_a_server_that_keeps_stalling_fails_after_the_retries(emulator):
     with pytest.raises(EmbeddingServiceError, match=r"read timeout of 0.3 s.*\[after 3 attempts\]"):
         embeddings.embed_images([png_bytes()])
     assert time.perf_counter() - started < 3 * 0.3 + MARGIN_S
-
-
-def test_the_defaults_are_bounded():
-    defaults = AzureAIImageEmbeddings(endpoint="http://127.0.0.1:9/models", credential="k")
-    assert defaults.timeout == 60 and defaults.connect_timeout == 10
-    assert defaults.max_retries == 6 and defaults.max_retry_after == 60
-    assert defaults.requests_per_minute is None and defaults.tokens_per_minute is None

@@ -28,6 +28,7 @@ from pydantic import (
     PositiveInt,
     PrivateAttr,
     SecretStr,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -203,6 +204,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
 
     model_config = ConfigDict(
         arbitrary_types_allowed=True,
+        validate_assignment=True,  # a value assigned later is checked as at construction
         extra="forbid",
         # A model validator's error would otherwise print every setting given, the key too.
         hide_input_in_errors=True,
@@ -397,9 +399,16 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
-        if name in type(self).model_fields:  # the next call builds its settings again
-            self._runtime.forget_config()
+        if name not in type(self).model_fields:
+            super().__setattr__(name, value)
+            return
+        previous = self.__dict__.get(name)
+        try:
+            super().__setattr__(name, value)  # validated as at construction
+        except ValidationError:
+            self.__dict__[name] = previous  # a refused value leaves the instance as it was
+            raise
+        self._runtime.forget_config()  # the next call builds its settings again
 
     @property
     def lc_secrets(self) -> dict[str, str]:
@@ -650,7 +659,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             transport=TransportSettings(
                 endpoint=resolved.base_url,
                 api=resolved.api,
-                query_params=protocol.query_params(self.api_version),
+                query_params={**dict(resolved.query), **protocol.query_params(self.api_version)},
                 api_version=self.api_version,
                 pool_size=self.max_concurrency,
                 connect_timeout=self.connect_timeout,
@@ -676,12 +685,13 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
                 backoff_max=self.retry_backoff_max,
                 max_retry_after=self.max_retry_after,
             ),
+            model_kwargs=dict(self.model_kwargs),  # a snapshot: the body and the cache agree
             cache_scope={
                 "endpoint": f"{resolved.api}:{resolved.base_url}",
                 "model": self.model,
                 "dimensions": self.dimensions,
                 "encoding_format": self.encoding_format,
-                "model_kwargs": self.model_kwargs,
+                "model_kwargs": dict(self.model_kwargs),
             },
         )
 
@@ -696,7 +706,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
             input_type=input_type,
             dimensions=self.dimensions,
             encoding_format=self.encoding_format,
-            model_kwargs=self.model_kwargs,
+            model_kwargs=config.model_kwargs,
             protocol=config.protocol,
             image_policy=config.image_policy,
             image_limits=config.image_limits,

@@ -66,10 +66,11 @@ def create_image_search_tool(
 ) -> BaseTool:
     """A LangChain tool that searches an image store with a text query.
 
-    The tool takes one argument, ``query``, always used as query text (sent
-    to the text route with ``input_type="query"``), never read as a file
-    path or fetched as a URL, whatever the embeddings' ``image_roots`` or
-    ``allow_remote_images`` say: the model's arguments are untrusted. The
+    The tool takes one argument, ``query``, embedded with ``input_type="query"``
+    and never read as a file path or fetched as a URL, whatever the embeddings'
+    ``image_roots`` or ``allow_remote_images`` say: the model's arguments are
+    untrusted. A plain string is query text; an image data URL is the image it
+    carries (decoded under the same bounds as any image, with no I/O). The
     result (``response_format="content_and_artifact"``) is:
 
     - for the model, one line per hit: its caption (the document's text),

@@ -36,6 +36,8 @@ class CallConfig:
         image_policy: What images may be read, and from where.
         image_limits: What an image sent must fit.
         retry: When and how long to retry.
+        model_kwargs: The extra body fields, as they were when the config was built
+            (the body and the cache key use this same copy).
         cache_scope: Everything but the input type that keys a cached vector.
         rng: The random source of back-off jitter (shared: ``random()`` is atomic).
     """
@@ -47,6 +49,7 @@ class CallConfig:
     image_policy: ImagePolicy
     image_limits: ImageLimits
     retry: RetrySettings
+    model_kwargs: dict[str, Any]
     cache_scope: dict[str, Any]
     rng: random.Random = field(default_factory=random.Random)
     _scopes: dict[str | None, CacheScope] = field(default_factory=dict, repr=False)

@@ -66,7 +66,7 @@ def run_sync(
         if isinstance(step, Prepare):
             return plan.prepare(step)
         if isinstance(step, Send):
-            return gate.attempt(send, step.request)
+            return plan.after_attempt(gate.attempt(send, step.request))
         if isinstance(step, Sleep):
             gate.sleep(step.seconds, step.throttled)
         else:
@@ -189,7 +189,7 @@ async def run_async(
         if isinstance(step, Prepare):
             return await loop.run_in_executor(preparer, plan.prepare, step)
         if isinstance(step, Send):
-            return await gate.attempt(send, step.request)
+            return plan.after_attempt(await gate.attempt(send, step.request))
         if isinstance(step, Sleep):
             await gate.sleep(step.seconds, step.throttled)
         else:

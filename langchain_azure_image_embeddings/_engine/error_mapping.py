@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_azure_image_embeddings._protocols.wire import ResponseFormatError, decode_json
 from langchain_azure_image_embeddings._transport.outcomes import HttpOutcome
 from langchain_azure_image_embeddings._transport.retry import retry_after_seconds
 from langchain_azure_image_embeddings.errors import EmbeddingServiceError
@@ -69,9 +70,9 @@ def parse_error_body(body: bytes) -> ServiceErrorBody:
     Returns:
         The code and message found (either may be ``None``).
     """
-    try:
-        document: Any = json.loads(body) if body else None
-    except ValueError:
+    try:  # the package's one JSON reader: orjson, depth-limited (no RecursionError)
+        document: Any = decode_json(body) if body else None
+    except ResponseFormatError:
         text = body.decode("utf-8", "replace").strip()
         return ServiceErrorBody(None, text[:_MAX_MESSAGE_CHARS] or None)
     if not isinstance(document, dict):

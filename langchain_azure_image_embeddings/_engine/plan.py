@@ -28,7 +28,11 @@ from langchain_azure_image_embeddings._engine.exchange import ExchangePolicy, Se
 from langchain_azure_image_embeddings._engine.results import CallResults
 from langchain_azure_image_embeddings._images.inputs import Item
 from langchain_azure_image_embeddings._protocols.wire import ParsedEmbeddings
-from langchain_azure_image_embeddings._transport.concurrency import AdaptiveLimit, Pressure
+from langchain_azure_image_embeddings._transport.concurrency import (
+    AdaptiveLimit,
+    DeadlinePassed,
+    Pressure,
+)
 from langchain_azure_image_embeddings._transport.outcomes import HttpOutcome
 from langchain_azure_image_embeddings._transport.rate_limit import RateLimit
 from langchain_azure_image_embeddings.errors import EmbeddingServiceError, ImageInputError
@@ -124,6 +128,16 @@ class CallPlan:
     def expired(self) -> bool:
         """Whether the call's deadline has passed."""
         return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def after_attempt(self, outcome: HttpOutcome) -> HttpOutcome:
+        """An attempt's outcome, or :class:`DeadlinePassed` when it failed past the deadline.
+
+        An attempt cut short by the deadline (its timeouts were shortened to it) fails as a
+        timeout; the call's error is the deadline's, not the timeout's.
+        """
+        if not outcome.ok and self.expired():
+            raise DeadlinePassed
+        return outcome
 
     def deadline_error(self) -> EmbeddingServiceError:
         """The error of every input whose request had not completed when the deadline passed."""

@@ -11,7 +11,7 @@ import inspect
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_azure_image_embeddings._engine.call_config import CallConfig
@@ -40,16 +40,24 @@ def _is_async_credential(credential: object) -> bool:
 
 @dataclass
 class _LoopTransport:
-    """The async transport of one event loop, and what it was made from."""
+    """The async transport of one event loop, and what it was made from.
+
+    ``retired`` keeps the closers of transports made with earlier settings on
+    this loop: a call may still be using one, so it is closed with the loop's
+    clients (by :meth:`Runtime.aclose` or the loop's shutdown), not at once.
+    """
 
     settings: TransportSettings
     credential: Any
     transport: AsyncTransport
     closer: AsyncIterator[None]
+    retired: list[AsyncIterator[None]] = field(default_factory=list)
 
 
-async def _close_at_loop_shutdown(transport: AsyncTransport) -> AsyncIterator[None]:
-    """Close ``transport`` when the loop shuts down.
+async def _close_at_loop_shutdown(
+    transport: AsyncTransport, on_closed: Callable[[], None]
+) -> AsyncIterator[None]:
+    """Close ``transport`` when the loop shuts down, then forget the loop (``on_closed``).
 
     An async generator left suspended: the loop's shutdown (the end of
     ``asyncio.run``, ``loop.shutdown_asyncgens()``) closes it, and so the
@@ -59,6 +67,7 @@ async def _close_at_loop_shutdown(transport: AsyncTransport) -> AsyncIterator[No
         yield
     finally:
         await transport.aclose()
+        on_closed()
 
 
 class Runtime:
@@ -82,7 +91,8 @@ class Runtime:
         ] = weakref.WeakKeyDictionary()
         self._rate_limit: RateLimit | None = None
         self._pressure: Pressure | None = None
-        self._config: tuple[int, CallConfig] | None = None
+        self._config: tuple[weakref.ref[object], CallConfig] | None = None
+        self._retired: list[SyncTransport] = []
         self._lock = threading.Lock()
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -99,22 +109,22 @@ class Runtime:
                 and made_from[1] is credential
             ):
                 return self._sync_transport
-            stale, self._sync_transport = self._sync_transport, None
-            self._sync_transport = SyncTransport(settings, self._sync_credential(credential))
+            transport = SyncTransport(settings, self._sync_credential(credential))
+            if self._sync_transport is not None:  # a call may still use it: closed by close()
+                self._retired.append(self._sync_transport)
+            self._sync_transport = transport
             self._sync_made_from = (settings, credential)
-        if stale is not None:
-            stale.close()
-        return self._sync_transport
+            return transport
 
     def config(self, owner: object, build: Callable[[], CallConfig]) -> CallConfig:
         """The owner's call configuration, built on first use and after :meth:`forget_config`.
 
-        Keyed by the owner's identity too: a copy of an instance that shares
-        this runtime (``model_copy``) gets a configuration of its own fields.
+        Kept for the owner it was built for (a weak reference: an instance that
+        shares this runtime, even at a freed instance's address, builds its own).
         """
         current = self._config
-        if current is None or current[0] != id(owner):
-            current = self._config = (id(owner), build())
+        if current is None or current[0]() is not owner:
+            current = self._config = (weakref.ref(owner), build())
         return current[1]
 
     def forget_config(self) -> None:
@@ -174,35 +184,48 @@ class Runtime:
         """
         loop = asyncio.get_running_loop()
         current = self._loop_transports.get(loop)
-        if current is not None:
-            if current.settings == settings and current.credential is credential:
-                return current.transport
-            del self._loop_transports[loop]
-            await current.closer.aclose()  # type: ignore[attr-defined]
+        if (
+            current is not None
+            and current.settings == settings
+            and current.credential is credential
+        ):
+            return current.transport
         if credential is None:
             transport = AsyncTransport(settings, default_async_credential(), owns_credential=True)
         elif is_key(credential):
             transport = AsyncTransport(settings, key_credential(credential))
         else:
             transport = AsyncTransport(settings, credential)
-        closer = _close_at_loop_shutdown(transport)
+        closer = _close_at_loop_shutdown(transport, lambda: self._forget_loop(loop, transport))
         await closer.__anext__()
-        self._loop_transports[loop] = _LoopTransport(settings, credential, transport, closer)
+        entry = _LoopTransport(settings, credential, transport, closer)
+        if current is not None:  # a call may still use the old one: closed with the loop
+            entry.retired = [*current.retired, current.closer]
+        self._loop_transports[loop] = entry
         return transport
 
+    def _forget_loop(self, loop: asyncio.AbstractEventLoop, transport: AsyncTransport) -> None:
+        """The loop's shutdown closed ``transport``: drop the loop's entry (it refers to it)."""
+        current = self._loop_transports.get(loop)
+        if current is not None and current.transport is transport:
+            del self._loop_transports[loop]
+
     async def aclose(self) -> None:
-        """Close the running loop's async transport (and its default credential)."""
+        """Close the running loop's async transports (and the default credential they own)."""
         current = self._loop_transports.pop(asyncio.get_running_loop(), None)
         if current is not None:
-            await current.closer.aclose()  # type: ignore[attr-defined]
+            for closer in (*current.retired, current.closer):
+                await closer.aclose()  # type: ignore[attr-defined]
 
     def close(self) -> None:
         """Close the sync client and the default credential this runtime created."""
         with self._lock:
-            transport, self._sync_transport = self._sync_transport, None
+            transports = [*self._retired, self._sync_transport]
+            self._retired, self._sync_transport = [], None
             credential, self._sync_default_credential = self._sync_default_credential, None
             self._sync_made_from = None
-        if transport is not None:
-            transport.close()
+        for transport in transports:
+            if transport is not None:
+                transport.close()
         if credential is not None:
             credential.close()

@@ -375,6 +375,14 @@ def _undecoded(image: Image.Image) -> bool:
 
 def _prepare_pil_image(image: Image.Image, limits: ImageLimits) -> PreparedImage:
     _check_decode_pixels(image.size, limits)
+    if _undecoded(image) and image.format not in limits.allowed_formats:
+        # Decoding it would run a decoder the package does not allow (TIFF, BMP, EPS...).
+        allowed = ", ".join(sorted(limits.allowed_formats))
+        raise ImageInputError(
+            f"the PIL image was opened from a {image.format or 'unknown'} file and not decoded "
+            f"yet; only {allowed} files are decoded here: decode it yourself (image.load()) "
+            "or pass a file in an allowed format"
+        )
     if _undecoded(image):  # opened, not decoded: bound what decoding takes
         _check_decode_memory(image, image.format or "", Structure(size=None), limits)
     image.load()

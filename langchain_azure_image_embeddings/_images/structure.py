@@ -144,6 +144,13 @@ def _refuse(what: str, count: str, limit: int, why: str) -> ImageInputError:
     )
 
 
+def _damaged(what: str, found: str) -> ImageInputError:
+    return ImageInputError(
+        f"the {what} has {found}, which decoders skip without counting; its structure cannot "
+        "be bounded, so it is refused before decoding (re-save the image to repair it)"
+    )
+
+
 # JPEG ---------------------------------------------------------------------------------------
 
 
@@ -163,7 +170,9 @@ def _jpeg(data: bytes) -> Structure:
                 "each marker is read on its own",
             )
         if data[offset] != 0xFF:
-            break  # damaged: the decoder reports it
+            # Decoders skip such bytes silently and read on: a walk that stopped here would
+            # let the rest of the file (its scans, its markers) past every bound.
+            raise _damaged("JPEG", "bytes between its segments")
         marker = data[offset + 1]
         if marker == 0xFF:
             offset += 1
@@ -277,7 +286,7 @@ def _gif(data: bytes) -> Structure:
             offset += 2
             extension = True
         else:
-            break  # damaged: the decoder reports it
+            raise _damaged("GIF", f"an unknown block (0x{introducer:02X})")
         while offset < len(data):  # sub-blocks, up to the empty one
             blocks += 1
             extensions += extension

@@ -14,7 +14,7 @@ answer reads, and its models' limits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from langchain_azure_image_embeddings._protocols.base import (
     ApiName,
@@ -50,12 +50,14 @@ class ResolvedEndpoint:
 
     Attributes:
         api: The protocol.
-        base_url: The endpoint without a trailing slash, and for Cohere without
-            a trailing ``/v2/embed`` (a full Target URI is accepted).
+        base_url: The endpoint without a trailing slash or a query, and for Cohere
+            without a trailing ``/v2/embed`` (a full Target URI is accepted).
+        query: The endpoint's own query parameters, sent with every request.
     """
 
     api: ApiName
     base_url: str
+    query: tuple[tuple[str, str], ...] = ()
 
 
 def resolve_endpoint(endpoint: str, api: str = "auto") -> ResolvedEndpoint:
@@ -85,14 +87,15 @@ def resolve_endpoint(endpoint: str, api: str = "auto") -> ResolvedEndpoint:
         lowered = path.lower()
         if api == "auto":
             api = "cohere"
-    base_url = urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+    base_url = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    query = tuple(parse_qsl(parts.query, keep_blank_values=True))
     if api in ("model-inference", "cohere"):
-        return ResolvedEndpoint(api, base_url)  # type: ignore[arg-type]
+        return ResolvedEndpoint(api, base_url, query)  # type: ignore[arg-type]
     host = (parts.hostname or "").lower()
     if lowered.endswith("/models"):
-        return ResolvedEndpoint("model-inference", base_url)
+        return ResolvedEndpoint("model-inference", base_url, query)
     if lowered.endswith(_COHERE_BASE) or host.endswith(SERVERLESS_HOST_SUFFIX):
-        return ResolvedEndpoint("cohere", base_url)
+        return ResolvedEndpoint("cohere", base_url, query)
     raise ValueError(
         f"cannot tell which API the endpoint {endpoint!r} speaks: set api='cohere' for a "
         "Cohere deployment's Target URI (https://<resource>.services.ai.azure.com/providers/"

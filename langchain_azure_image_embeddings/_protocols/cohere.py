@@ -57,7 +57,7 @@ MAX_INPUTS = 96
 
 ModelFamily = Literal["cohere-v3", "cohere-v4"]
 _INPUT_TYPES = {"document": "search_document", "query": "search_query"}
-_GENERATION = re.compile(r"v-?(\d+)")
+_GENERATION = re.compile(r"(?<![a-z])v-?(\d+)")  # a "v" that starts a word: not "env4"
 _V3_LIMITS = RequestLimits(
     images_per_request=1,
     max_images_per_request=1,

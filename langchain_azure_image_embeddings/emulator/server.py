@@ -218,17 +218,21 @@ class _Service:
         """Read the whole body; past the limit, keep draining (up to a bound) and answer 413."""
         limit = self._settings.profile.max_request_bytes
         chunks: list[bytes] = []
-        size = 0
         seconds = self._guard.limits.body_timeout
-        try:
-            async with asyncio.timeout(seconds):
-                while chunk := await request.content.readany():
-                    size += len(chunk)
-                    if size <= limit:
-                        chunks.append(chunk)
-                    elif size > limit * _DRAIN_FACTOR:
-                        break
-        except TimeoutError:
+
+        async def drain() -> int:
+            size = 0
+            while chunk := await request.content.readany():
+                size += len(chunk)
+                if size <= limit:
+                    chunks.append(chunk)
+                elif size > limit * _DRAIN_FACTOR:
+                    break
+            return size
+
+        try:  # asyncio.wait_for, not asyncio.timeout: the emulator runs on Python 3.10 too
+            size = await asyncio.wait_for(drain(), seconds)
+        except asyncio.TimeoutError:
             self._guard.body_timed_out()
             raise azure_error(
                 408,

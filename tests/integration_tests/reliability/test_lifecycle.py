@@ -214,3 +214,19 @@ def test_a_deadline_keeps_the_vectors_obtained_before_it():
     assert outcomes[0] == expected_image_vector(images[0], model=MODEL, input_type="document")
     assert all(isinstance(outcome, EmbeddingServiceError) for outcome in outcomes[1:])
     assert "deadline of 2 s" in str(outcomes[1])
+
+
+def test_a_deadline_that_cuts_the_last_attempt_is_reported_as_the_deadline(emulator):
+    emulator.enqueue("stall")
+    embeddings = make_embeddings(emulator, deadline=1.5, max_retries=0)
+    with pytest.raises(EmbeddingServiceError, match=r"deadline of 1.5 s passed"):
+        embeddings.embed_images(_images(1))
+
+
+def test_an_endpoint_with_a_query_keeps_it_on_every_request(shared_emulator):
+    embeddings = make_embeddings(
+        shared_emulator, endpoint=shared_emulator.cohere_endpoint + "?tenant=a", model=MODEL
+    )
+    assert embeddings._transport_settings().endpoint == shared_emulator.cohere_endpoint
+    assert embeddings._transport_settings().query_params == {"tenant": "a"}
+    assert embeddings.embed_query("q") == expected_text_vector("q", model=MODEL, input_type="query")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from langchain_azure_image_embeddings import AzureAIImageEmbeddings
 
 COHERE = "https://res.services.ai.azure.com/providers/cohere"
@@ -38,3 +41,30 @@ def test_a_copy_sharing_the_runtime_gets_settings_of_its_own() -> None:
     copy = original.model_copy(update={"endpoint": MODELS})
     assert copy._config().endpoint.base_url == MODELS
     assert original._config().endpoint.base_url == COHERE
+
+
+def test_copies_made_one_after_another_never_get_each_others_settings() -> None:
+    """Copies share the original's runtime; a freed copy's address may be reused."""
+    original = _embeddings()
+    for model in ("embed-v-4-0", "Cohere-embed-v3-english") * 10:
+        limit = original.model_copy(update={"model": model})._config().limits
+        assert limit.images_cap(None) == (96 if model == "embed-v-4-0" else 1)
+
+
+def test_an_assigned_value_is_checked_as_at_construction() -> None:
+    embeddings = _embeddings()
+    with pytest.raises(ValidationError, match="api"):
+        embeddings.endpoint = "https://example.invalid/somewhere"
+    with pytest.raises(ValidationError):
+        embeddings.timeout = -1
+    assert embeddings.endpoint == COHERE and embeddings.timeout > 0
+
+
+def test_model_kwargs_changed_in_place_reach_neither_the_body_nor_the_cache_key() -> None:
+    embeddings = _embeddings(model_kwargs={"truncate": "END"})
+    plan = embeddings._plan("document", None)
+    embeddings.model_kwargs["truncate"] = "START"  # in place: not seen until assigned
+    again = embeddings._plan("document", None)
+    assert again.options.model_kwargs == plan.options.model_kwargs == {"truncate": "END"}
+    embeddings.model_kwargs = {"truncate": "START"}
+    assert embeddings._plan("document", None).options.model_kwargs == {"truncate": "START"}

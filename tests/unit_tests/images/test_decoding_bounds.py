@@ -140,10 +140,27 @@ def test_structure_reports_animation_without_decoding() -> None:
 
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG", "GIF", "WEBP"])
 @pytest.mark.parametrize("data", [b"", b"\xff\xd8", b"\x89PNG\r\n\x1a\n\x00", b"GIF89a", b"RIFF"])
-def test_a_damaged_file_is_left_to_the_decoder(image_format: str, data: bytes) -> None:
-    structure = inspect_structure(image_format, data)
+def test_a_truncated_or_foreign_file_is_left_to_the_decoder_or_refused(
+    image_format: str, data: bytes
+) -> None:
+    refusal = None
+    try:
+        structure = inspect_structure(image_format, data)
+    except ImageInputError as error:
+        refusal = str(error)
+    else:
+        assert structure.units <= 1
+    assert refusal is None or "refused before decoding" in refusal
 
-    assert structure.units <= 1
+
+def test_junk_between_segments_cannot_hide_a_costly_file() -> None:
+    costly = progressive_jpeg(1024, MAX_JPEG_SCANS + 1)
+    with_junk = costly[:2] + b"\x00" + costly[2:]  # decoders skip it and read on
+    with pytest.raises(ImageInputError, match="bytes between its segments"):
+        inspect_structure("JPEG", with_junk)
+    gif = gif_with_comments(3)
+    with pytest.raises(ImageInputError, match="unknown block"):
+        inspect_structure("GIF", gif[:13] + b"\x00" + gif[13:])
 
 
 def test_an_opened_pil_image_is_bounded_like_its_file_and_left_as_it_was() -> None:
@@ -181,3 +198,14 @@ def test_a_decoded_pil_image_is_prepared_from_its_pixels() -> None:
     prepared = prepare_image(image, policy=POLICY, limits=LIMITS)
 
     assert prepared.reencoded is True
+
+
+def test_an_opened_pil_image_of_a_format_not_allowed_is_not_decoded_here() -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 32), (10, 20, 30)).save(buffer, format="TIFF")
+    buffer.seek(0)
+    opened = Image.open(buffer)
+    with pytest.raises(ImageInputError, match="opened from a TIFF file"):
+        prepare_image(opened, policy=ImagePolicy(), limits=ImageLimits())
+    opened.load()  # decoded by its owner: a plain PIL image, prepared as pixels
+    assert prepare_image(opened, policy=ImagePolicy(), limits=ImageLimits()).data_url

@@ -398,6 +398,12 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
                 )
         return self
 
+    def __copy__(self) -> Self:
+        """A copy (``model_copy``) with its own clients, counters and settings cache."""
+        copied = super().__copy__()
+        copied._runtime = Runtime()
+        return copied
+
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in type(self).model_fields:
             super().__setattr__(name, value)

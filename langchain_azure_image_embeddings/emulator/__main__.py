@@ -54,6 +54,13 @@ def _positive(value: str) -> float:
     return seconds
 
 
+def _count(value: str) -> int:
+    count = int(value)
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return count
+
+
 def _rate(value: str) -> float:
     rate = float(value)
     if not 0.0 <= rate <= 1.0:
@@ -115,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--max-connections",
-        type=int,
+        type=_count,
         default=None,
         help="connections open at once; more get 503 (default: half the descriptor limit)",
     )

@@ -541,8 +541,15 @@ class FoundryEmulator:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.create_server((self.host, self._requested_port), family=family, backlog=512)
         self._port = sock.getsockname()[1]
-        ssl_context = self._make_tls() if self._tls else None
-        self._executor = start_executor(self._workers)
+        try:
+            ssl_context = self._make_tls() if self._tls else None
+            self._executor = start_executor(self._workers)
+        except BaseException:  # nothing serves yet: free the socket and the TLS files
+            sock.close()
+            if self._tls_dir is not None:
+                shutil.rmtree(self._tls_dir, ignore_errors=True)
+                self._tls_dir = None
+            raise
         ready = threading.Event()
         failure: list[BaseException] = []
         self._thread = threading.Thread(

@@ -186,6 +186,12 @@ def test_cli_flags_for_workers_and_connection_limits():
     args = build_parser().parse_args(flags.split())
     assert (args.workers, args.header_timeout, args.body_timeout) == (3, 2.5, 9.0)
     assert args.max_connections == 100
-    for bad in (["--workers", "0"], ["--header-timeout", "0"], ["--body-timeout", "-1"]):
+    bad_flags = (
+        ["--workers", "0"],
+        ["--header-timeout", "0"],
+        ["--body-timeout", "-1"],
+        ["--max-connections", "0"],
+    )
+    for bad in bad_flags:
         with pytest.raises(SystemExit):
             build_parser().parse_args(bad)

@@ -44,7 +44,7 @@ def test_a_copy_sharing_the_runtime_gets_settings_of_its_own() -> None:
 
 
 def test_copies_made_one_after_another_never_get_each_others_settings() -> None:
-    """Copies share the original's runtime; a freed copy's address may be reused."""
+    """A freed copy's address may be reused by the next copy."""
     original = _embeddings()
     for model in ("embed-v-4-0", "Cohere-embed-v3-english") * 10:
         limit = original.model_copy(update={"model": model})._config().limits
@@ -68,3 +68,10 @@ def test_model_kwargs_changed_in_place_reach_neither_the_body_nor_the_cache_key(
     assert again.options.model_kwargs == plan.options.model_kwargs == {"truncate": "END"}
     embeddings.model_kwargs = {"truncate": "START"}
     assert embeddings._plan("document", None).options.model_kwargs == {"truncate": "START"}
+
+
+def test_a_copy_has_clients_and_counters_of_its_own() -> None:
+    original = _embeddings()
+    copy = original.model_copy(update={"endpoint": COHERE})
+    assert copy._runtime is not original._runtime
+    assert copy.usage is not original.usage

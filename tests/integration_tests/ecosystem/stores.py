@@ -8,6 +8,8 @@ collection name, so a test can open two collections of the same store.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,15 +79,45 @@ def lancedb_factory(tmp_path: Path) -> Iterator[StoreFactory]:
     yield make
 
 
+_START_POSTGRES = """
+import sys, pgserver
+server = pgserver.get_server(sys.argv[1], cleanup_mode=None)
+server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+print(server.get_uri())
+"""
+_STOP_POSTGRES = """
+import sys, pgserver
+pgserver.get_server(sys.argv[1], cleanup_mode="stop").cleanup()
+"""
+
+
+def _pgserver(script: str, pgdata: Path) -> str:
+    # In a process of its own: pgserver starts PostgreSQL (as its own user) by forking, which
+    # is not safe from a test process full of threads (Spark, Ray, emulators): pg_ctl was seen
+    # to abort there.
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(pgdata)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"pgserver failed: {done.stderr[-2000:]}")
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A PostgreSQL server with pgvector, for the session (pgserver, in a temporary folder)."""
-    pgserver = pytest.importorskip("pgserver")
-    server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
-    server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
-    socket_dir = server.get_uri().split("host=", 1)[1].split("&", 1)[0]
-    yield f"postgresql+psycopg://postgres@/postgres?host={socket_dir}"
-    server.cleanup()
+    pytest.importorskip("pgserver")
+    pgdata = tmp_path_factory.mktemp("postgres")
+    uri = _pgserver(_START_POSTGRES, pgdata)
+    socket_dir = uri.split("host=", 1)[1].split("&", 1)[0]
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={socket_dir}"
+    finally:
+        _pgserver(_STOP_POSTGRES, pgdata)
 
 
 def pgvector_factory(url: str) -> Iterator[StoreFactory]:

@@ -329,6 +329,7 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     @field_validator("image_roots", mode="before")
     @classmethod
     def _roots_as_list(cls, value: Any) -> Any:
+        value = image_root_entries(value)  # no empty root: it would mean the working directory
         if isinstance(value, (str, os.PathLike)):
             return [value]
         return value
@@ -349,11 +350,6 @@ class AzureAIImageEmbeddings(BaseModel, Embeddings):
     @classmethod
     def _canonical_hosts(cls, value: list[str]) -> list[str]:
         return [check_allowed_host(host) for host in value]
-
-    @field_validator("image_roots", mode="before")
-    @classmethod
-    def _no_empty_roots(cls, value: Any) -> Any:
-        return image_root_entries(value)
 
     @model_validator(mode="after")
     def _check_settings(self) -> Self:

@@ -1,37 +1,16 @@
-"""Choosing the credential and the Entra ID scope for an endpoint."""
+"""Turning the ``credential`` setting into what the clients take.
+
+The Entra ID scopes an endpoint needs are the wire protocols' to say (``default_scopes``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from azure.core.credentials import AzureKeyCredential
 from pydantic import SecretStr
 
-__all__ = ["COGNITIVE_SERVICES_SCOPE", "default_scopes", "is_key", "key_credential"]
-
-COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
-_COGNITIVE_HOST_SUFFIXES = (".services.ai.azure.com", ".cognitiveservices.azure.com")
-
-
-def default_scopes(endpoint: str) -> list[str] | None:
-    """Return the Entra ID scopes an endpoint needs, chosen by its host.
-
-    Foundry resources (``*.services.ai.azure.com``, ``*.cognitiveservices.azure.com``)
-    need ``https://cognitiveservices.azure.com/.default``; other hosts
-    (serverless and managed compute endpoints) keep the SDK default
-    (``https://ml.azure.com/.default``), signalled by ``None``.
-
-    Args:
-        endpoint: The endpoint URL.
-
-    Returns:
-        The scopes to request, or ``None`` for the SDK default.
-    """
-    host = (urlsplit(endpoint).hostname or "").lower()
-    if host.endswith(_COGNITIVE_HOST_SUFFIXES):
-        return [COGNITIVE_SERVICES_SCOPE]
-    return None
+__all__ = ["is_key", "key_credential"]
 
 
 def is_key(credential: object) -> bool:

@@ -46,11 +46,7 @@ class TestAzureAIImageEmbeddingsIntegration(EmbeddingsIntegrationTests):
         return {"endpoint": emulator.endpoint, "credential": emulator.key, "model": MODEL}
 
 
-class TestAzureAIImageEmbeddingsCohereIntegration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[AzureAIImageEmbeddings]:
-        return AzureAIImageEmbeddings
-
+class TestAzureAIImageEmbeddingsCohereIntegration(TestAzureAIImageEmbeddingsIntegration):
     @property
     def embedding_model_params(self) -> dict:
         emulator = _emulator["cohere"]

@@ -35,12 +35,8 @@ class TestAzureAIImageEmbeddingsStandard(EmbeddingsUnitTests):
         )
 
 
-class TestAzureAIImageEmbeddingsCohereStandard(EmbeddingsUnitTests):
+class TestAzureAIImageEmbeddingsCohereStandard(TestAzureAIImageEmbeddingsStandard):
     """The same suite with the endpoint of Cohere's route (a Target URI, embed-v-4-0)."""
-
-    @property
-    def embeddings_class(self) -> type[AzureAIImageEmbeddings]:
-        return AzureAIImageEmbeddings
 
     @property
     def embedding_model_params(self) -> dict:

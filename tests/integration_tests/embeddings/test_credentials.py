@@ -10,9 +10,9 @@ from azure.core.credentials import AccessToken, AzureKeyCredential
 from pydantic import SecretStr
 
 from langchain_azure_image_embeddings import AzureAIImageEmbeddings, EmbeddingServiceError
-from langchain_azure_image_embeddings._transport.credentials import (
+from langchain_azure_image_embeddings._protocols.model_inference import (
     COGNITIVE_SERVICES_SCOPE,
-    default_scopes,
+    ModelInference,
 )
 from langchain_azure_image_embeddings.emulator import FoundryEmulator, expected_text_vector
 
@@ -143,7 +143,7 @@ def test_a_token_over_plain_http_is_refused_with_a_clear_error(shared_emulator):
     ],
 )
 def test_default_scopes_by_host(endpoint, scopes):
-    assert default_scopes(endpoint) == scopes
+    assert ModelInference().default_scopes(endpoint) == scopes
 
 
 def test_an_untrusted_certificate_fails_at_once_with_a_hint(tls_emulator):
